@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Conveyor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "conveyor", targets: ["conveyor"]),
+        .library(name: "ConveyorCore", targets: ["ConveyorCore"]),
+        .library(name: "ConveyorSQLite", targets: ["ConveyorSQLite"]),
+        .library(name: "ConveyorServer", targets: ["ConveyorServer"]),
+        .library(name: "ConveyorClient", targets: ["ConveyorClient"]),
+        .library(name: "ConveyorHTTPJob", targets: ["ConveyorHTTPJob"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // Domain, state machine, store protocol and engine. No HTTP, no SQL.
+        .target(
+            name: "ConveyorCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The SQLite store (GRDB).
+        .target(
+            name: "ConveyorSQLite",
+            dependencies: [
+                "ConveyorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The built-in `http` job type (Cloud Tasks semantics).
+        .target(
+            name: "ConveyorHTTPJob",
+            dependencies: [
+                "ConveyorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The REST API, health and metrics (Hummingbird 2).
+        .target(
+            name: "ConveyorServer",
+            dependencies: [
+                "ConveyorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // A typed Swift client over the same DTOs the server uses.
+        .target(
+            name: "ConveyorClient",
+            dependencies: [
+                "ConveyorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "conveyor",
+            dependencies: [
+                "ConveyorCore", "ConveyorSQLite", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "ConveyorTests",
+            dependencies: [
+                "ConveyorCore", "ConveyorSQLite", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import Metrics
+
+/// The front door of the core: enqueueing, reading and acting on jobs. The HTTP
+/// handlers and in-process Swift code both call it, so both get the same validation,
+/// the same wake-ups and the same metrics.
+public final class Conveyor: Sendable {
+    public let store: any JobStore
+    public let registry: JobRegistry
+    public let notifier: any Notifier
+    public let clock: any ConveyorClock
+    public let logger: Logger
+    let metrics: EngineMetrics
+
+    public init(
+        store: any JobStore, registry: JobRegistry, notifier: any Notifier = LocalNotifier(),
+        clock: any ConveyorClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "conveyor")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.notifier = notifier
+        self.clock = clock
+        self.logger = logger
+        self.metrics = EngineMetrics(factory: metricsFactory)
+    }
+
+    // MARK: Enqueue
+
+    /// Validates and inserts jobs in one transaction. Every request is checked before
+    /// anything is written, so one bad job rejects the whole batch.
+    public func enqueue(_ requests: [EnqueueRequest]) async throws -> [InsertResult] {
+        let now = clock.now()
+        var jobs: [NewJob] = []
+        jobs.reserveCapacity(requests.count)
+        var failures: [ValidationFailure] = []
+        for (index, request) in requests.enumerated() {
+            let prefix = requests.count == 1 ? "" : "jobs[\(index)]"
+            do {
+                jobs.append(try validate(request, now: now))
+            } catch let error as ConveyorError {
+                failures += error.failures.map { prefix.isEmpty ? $0 : $0.nested(under: prefix) }
+            }
+        }
+        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        return try await insert(jobs)
+    }
+
+    /// Enqueues a typed job from Swift.
+    @discardableResult
+    public func enqueue<H: JobHandler>(
+        _ handler: H.Type, _ payload: some Encodable & Sendable, configure: (inout EnqueueRequest) -> Void = { _ in }
+    ) async throws -> Job {
+        let json = try ConveyorJSON.decode(JSONValue.self, from: ConveyorJSON.encode(payload))
+        var request = EnqueueRequest(type: H.type, payload: json)
+        configure(&request)
+        return try await enqueue([request])[0].job
+    }
+
+    private func validate(_ request: EnqueueRequest, now: Date) throws -> NewJob {
+        guard let handler = registry.handler(for: request.type) else {
+            throw ConveyorError.invalid([
+                ValidationFailure("type", "unknown job type '\(request.type)'; registered types: \(registry.types.joined(separator: ", "))")
+            ])
+        }
+        let job = try request.resolve(defaults: handler.defaults, now: now)
+        if let failure = handler.validate(job.payload) {
+            throw ConveyorError.invalid([failure])
+        }
+        return job
+    }
+
+    /// Inserts already-validated jobs and wakes the workers of their queues.
+    func insert(_ jobs: [NewJob]) async throws -> [InsertResult] {
+        let results = try await store.insertJobs(jobs)
+        var queues: Set<EngineSignal> = []
+        var counts: [String: [String: Int]] = [:]
+        for result in results where result.created {
+            if result.job.state == .queued { queues.insert(.jobsAvailable(queue: result.job.queue)) }
+            counts[result.job.queue, default: [:]][result.job.type, default: 0] += 1
+        }
+        for (queue, types) in counts {
+            for (type, count) in types { metrics.enqueued(queue: queue, type: type, count: count) }
+        }
+        if !queues.isEmpty { await notifier.notify(queues) }
+        return results
+    }
+
+    // MARK: Read
+
+    public func job(id: String) async throws -> Job {
+        guard let job = try await store.job(id: id) else { throw ConveyorError.notFound(job: id) }
+        return job
+    }
+
+    public func listJobs(_ query: JobQuery) async throws -> JobPage {
+        try await store.listJobs(query)
+    }
+
+    public func queueStats() async throws -> [QueueStats] {
+        try await store.queueStats(now: clock.now())
+    }
+
+    // MARK: Act
+
+    /// Cancels a waiting job at once; asks a running one to stop. A finished job is a conflict.
+    public func cancel(id: String) async throws -> CancelResult {
+        let result = try await store.cancelJob(id: id, now: clock.now())
+        if case .requested = result {
+            await notifier.notify([.cancelRequested(jobID: id)])
+        }
+        return result
+    }
+
+    /// Re-queues a `failed` or `cancelled` job with a fresh set of attempts.
+    public func retry(id: String) async throws -> Job {
+        let job = try await store.retryJob(id: id, now: clock.now())
+        await notifier.notify([.jobsAvailable(queue: job.queue)])
+        return job
+    }
+
+    /// Creates a new job from a finished one, linked by `rerun_of`. `payloadPatch` is
+    /// merged into the original payload (RFC 7396).
+    public func rerun(id: String, payloadPatch: JSONValue?) async throws -> Job {
+        let original = try await job(id: id)
+        guard original.state.isFinal else {
+            throw ConveyorError(
+                .conflict,
+                "Job \(id) is \(original.state.rawValue); only a finished job (succeeded, failed or cancelled) can be re-run. Cancel it first, or wait for it to finish.")
+        }
+        let now = clock.now()
+        let payload = payloadPatch.map { original.payload.merging(patch: $0) } ?? original.payload
+        if let handler = registry.handler(for: original.type), let failure = handler.validate(payload) {
+            throw ConveyorError.invalid([failure.nested(under: "payload")])
+        }
+        let job = NewJob(
+            type: original.type, queue: original.queue, priority: original.priority, payload: payload, runAt: now,
+            maxAttempts: original.maxAttempts, backoff: original.backoff, timeoutSeconds: original.timeoutSeconds,
+            tags: original.tags, tenant: original.tenant, metadata: original.metadata, createdAt: now,
+            rerunOf: original.id)
+        return try await insert([job])[0].job
+    }
+
+    public func editMetadata(id: String, patch: JSONValue) async throws -> Job {
+        guard patch.objectValue != nil else {
+            throw ConveyorError.invalid([ValidationFailure("payload", "must be a JSON object of metadata fields to merge")])
+        }
+        return try await store.mergeMetadata(id: id, patch: patch)
+    }
+
+    /// What `GET /v1/config/job-options` shows.
+    public func jobOptions(queues: [String]) -> JobOptions {
+        let types = registry.handlers.values.sorted { $0.type < $1.type }.map {
+            JobOptions.JobType(type: $0.type, defaults: $0.defaults)
+        }
+        let allQueues = Set(queues).union(types.map(\.defaults.queue)).sorted()
+        return JobOptions(
+            jobTypes: types, queues: allQueues,
+            actions: [
+                .init(type: "rerun", description: "Create a new job from a finished one; payload overrides fields of its payload.", states: [.succeeded, .failed, .cancelled]),
+                .init(type: "cancel", description: "Cancel a waiting job, or stop a running one.", states: [.scheduled, .queued, .running, .retrying]),
+                .init(type: "edit_metadata", description: "Merge payload into the job's metadata; null removes a key.", states: JobState.allCases),
+            ],
+            states: JobState.allCases)
+    }
+}
+
+extension AnyJobHandler {
+    /// Checks at enqueue time that a payload decodes as this handler's payload, so a bad
+    /// payload is a 422 now rather than a failed job later.
+    func validate(_ payload: JSONValue) -> ValidationFailure? {
+        do {
+            try decodePayload(ConveyorJSON.encode(payload))
+            return nil
+        } catch {
+            return ValidationFailure("payload", DecodingErrorDescription.describe(error))
+        }
+    }
+}

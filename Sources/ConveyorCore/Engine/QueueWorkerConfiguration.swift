@@ -1,0 +1,33 @@
+/// How one queue's worker pool runs.
+public struct QueueWorkerConfiguration: Sendable, Hashable {
+    public var queue: String
+    /// Jobs run at once in this process.
+    public var concurrency: Int
+    /// The most jobs one claim takes.
+    public var batchSize: Int
+    /// How long a claim holds a job without a heartbeat.
+    public var leaseDuration: Duration
+    /// The backup poll when no wake-up arrives.
+    public var pollInterval: Duration
+    /// The least time between two claims, so a busy pool claims in batches.
+    public var fetchCooldown: Duration
+    /// How long running jobs may finish at shutdown before they are cancelled and put back.
+    public var gracePeriod: Duration
+
+    public init(
+        queue: String, concurrency: Int = 10, batchSize: Int? = nil, leaseDuration: Duration = .seconds(30),
+        pollInterval: Duration = .seconds(1), fetchCooldown: Duration = .milliseconds(1),
+        gracePeriod: Duration = .seconds(25)
+    ) {
+        self.queue = queue
+        self.concurrency = max(1, concurrency)
+        self.batchSize = max(1, batchSize ?? min(concurrency, 200))
+        self.leaseDuration = leaseDuration
+        self.pollInterval = pollInterval
+        self.fetchCooldown = fetchCooldown
+        self.gracePeriod = gracePeriod
+    }
+
+    /// Heartbeats renew the lease three times per lease period, so one slow beat does not lose it.
+    public var heartbeatInterval: Duration { leaseDuration / 3 }
+}

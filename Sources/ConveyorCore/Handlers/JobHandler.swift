@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+
+/// A typed job handler. Registering one makes its ``type`` available to the API.
+///
+/// ```swift
+/// struct SendEmail: JobHandler {
+///     struct Payload: Codable, Sendable { var to: String }
+///     static let type = "send_email"
+///     func run(_ payload: Payload, context: JobContext) async throws -> String { ... }
+/// }
+/// ```
+/// Throw any error to retry with backoff, ``JobControl/fail(_:)`` to fail now,
+/// ``JobControl/retry(after:reason:)`` to retry at a given time, or
+/// ``JobControl/snooze(_:)`` to run later without spending an attempt. The handler runs
+/// in a Swift `Task` that is cancelled when the job is cancelled or times out.
+public protocol JobHandler: Sendable {
+    associatedtype Payload: Decodable & Sendable
+    associatedtype Output: Encodable & Sendable = JSONValue?
+
+    static var type: String { get }
+    /// Defaults for jobs of this type when the request leaves them out.
+    static var defaults: JobDefaults { get }
+
+    func run(_ payload: Payload, context: JobContext) async throws -> Output
+}
+
+extension JobHandler {
+    public static var defaults: JobDefaults { JobDefaults() }
+}
+
+/// Per-type defaults, shown by `GET /v1/config/job-options`.
+public struct JobDefaults: Codable, Sendable, Hashable {
+    public var queue: String
+    public var priority: Int
+    public var maxAttempts: Int
+    public var backoff: BackoffPolicy
+    public var timeoutSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case queue, priority, backoff
+        case maxAttempts = "max_attempts"
+        case timeoutSeconds = "timeout_seconds"
+    }
+
+    public init(
+        queue: String = "default", priority: Int = 0, maxAttempts: Int = 3, backoff: BackoffPolicy = .default,
+        timeoutSeconds: Double? = nil
+    ) {
+        self.queue = queue
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// What a handler knows about the attempt it runs.
+public struct JobContext: Sendable {
+    public var id: String
+    public var type: String
+    public var queue: String
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var tenant: String
+    public var logger: Logger
+}
+
+/// Control flow a handler throws to decide what happens to its job.
+public enum JobControl: Error, Sendable {
+    /// Fail now, with no further attempt: the job goes to `failed`.
+    case fail(String)
+    /// This attempt failed; run the next one after `after`, not after the backoff.
+    case retry(after: Duration, reason: String)
+    /// Run again after `duration` without spending an attempt (e.g. an upstream asked us to wait).
+    case snooze(Duration)
+}

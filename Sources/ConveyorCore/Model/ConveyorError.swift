@@ -1,0 +1,34 @@
+/// Errors the core reports to its callers. The server maps each code to an HTTP status
+/// and a problem document; codes are static members so new ones never break a `switch`.
+public struct ConveyorError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public var description: String { rawValue }
+        public static let notFound = Code(rawValue: "not-found")
+        /// The request does not fit the resource's current state.
+        public static let conflict = Code(rawValue: "conflict")
+        public static let validation = Code(rawValue: "validation")
+        public static let unavailable = Code(rawValue: "unavailable")
+    }
+
+    public var code: Code
+    public var message: String
+    public var failures: [ValidationFailure]
+
+    public init(_ code: Code, _ message: String, failures: [ValidationFailure] = []) {
+        self.code = code
+        self.message = message
+        self.failures = failures
+    }
+
+    public static func notFound(job id: String) -> ConveyorError {
+        ConveyorError(.notFound, "No job has id '\(id)'. Check the id, or list jobs with GET /v1/jobs.")
+    }
+
+    public static func invalid(_ failures: [ValidationFailure]) -> ConveyorError {
+        let detail = failures.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        return ConveyorError(.validation, detail, failures: failures)
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

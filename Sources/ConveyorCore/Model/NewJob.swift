@@ -1,0 +1,52 @@
+import Foundation
+
+/// A validated job, ready to insert. Built from an ``EnqueueRequest`` or by the engine
+/// (re-runs, and later workflows and schedules).
+public struct NewJob: Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var queue: String
+    public var priority: Int
+    public var payload: JSONValue
+    public var runAt: Date
+    public var maxAttempts: Int
+    public var backoff: BackoffPolicy
+    public var timeoutSeconds: Double?
+    public var idempotencyKey: String?
+    public var tags: [String]
+    public var tenant: String
+    public var metadata: JSONValue
+    public var createdAt: Date
+    public var workflowID: String?
+    public var step: String?
+    public var rerunOf: String?
+
+    public init(
+        id: String = JobID.make(), type: String, queue: String = "default", priority: Int = 0,
+        payload: JSONValue = .object([:]), runAt: Date, maxAttempts: Int = 3, backoff: BackoffPolicy = .default,
+        timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String] = [],
+        tenant: String = "default", metadata: JSONValue = .object([:]), createdAt: Date,
+        workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.queue = queue
+        self.priority = priority
+        self.payload = payload
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.timeoutSeconds = timeoutSeconds
+        self.idempotencyKey = idempotencyKey
+        self.tags = tags
+        self.tenant = tenant
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.workflowID = workflowID
+        self.step = step
+        self.rerunOf = rerunOf
+    }
+
+    /// A job due later starts `scheduled`; one due now is `queued` at once.
+    public var initialState: JobState { runAt > createdAt ? .scheduled : .queued }
+}
