@@ -1,0 +1,35 @@
+/// An RFC 9457 problem document (`application/problem+json`): every API error has
+/// this shape, and says what was wrong and how to fix it.
+public struct Problem: Codable, Sendable, Hashable, Error {
+    /// One invalid field, for validation problems.
+    public struct FieldError: Codable, Sendable, Hashable {
+        public var field: String
+        public var message: String
+
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    /// A URN naming the kind of problem, e.g. `urn:conveyor:problem:validation`.
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var instance: String?
+    public var errors: [FieldError]?
+
+    public init(type: String, title: String, status: Int, detail: String, instance: String? = nil, errors: [FieldError]? = nil) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.instance = instance
+        self.errors = errors
+    }
+
+    public static let contentType = "application/problem+json"
+
+    public static func typeURN(_ code: String) -> String { "urn:conveyor:problem:\(code)" }
+}
