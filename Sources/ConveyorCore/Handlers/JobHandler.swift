@@ -64,6 +64,19 @@ public struct JobContext: Sendable {
     public var maxAttempts: Int
     public var tenant: String
     public var logger: Logger
+
+    public init(
+        id: String, type: String, queue: String = "default", attempt: Int = 1, maxAttempts: Int = 3,
+        tenant: String = "default", logger: Logger = Logger(label: "conveyor.job")
+    ) {
+        self.id = id
+        self.type = type
+        self.queue = queue
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.tenant = tenant
+        self.logger = logger
+    }
 }
 
 /// Control flow a handler throws to decide what happens to its job.
