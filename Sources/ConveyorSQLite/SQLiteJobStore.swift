@@ -1,0 +1,133 @@
+import ConveyorCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB.
+///
+/// Every statement that touches the job table lives in this type's files. Writes are
+/// serialised by SQLite, which is what makes claims exclusive and idempotency keys
+/// race-free on one node.
+public final class SQLiteJobStore: JobStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (or creates) the database file. Call ``migrate()`` before use.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL survives a killed process; only an OS crash or
+            // power loss can drop the last commits. See docs/deploying.md.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        // GRDB's migrator takes the writer itself, and serialises with other processes through SQLite's lock.
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func isReady() async -> Bool {
+        (try? await pool.read { db in try SQLiteSchema.migrator.hasCompletedMigrations(db) }) ?? false
+    }
+
+    // MARK: Insert and read
+
+    public func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult] {
+        let rows = try jobs.map(InsertRow.init)
+        return try await pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
+                        timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """)
+            var results: [InsertResult] = []
+            results.reserveCapacity(rows.count)
+            for row in rows {
+                try insert.execute(arguments: row.arguments)
+                if db.changesCount == 1 {
+                    results.append(InsertResult(job: row.job, created: true))
+                } else if let key = row.job.idempotencyKey,
+                    let existing = try Row.fetchOne(
+                        db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE tenant = ? AND idempotency_key = ?"),
+                        arguments: [row.job.tenant, key])
+                {
+                    results.append(InsertResult(job: try SQLiteRow.job(existing), created: false))
+                } else {
+                    throw ConveyorError(.conflict, "A job with id \(row.job.id) exists already.")
+                }
+            }
+            return results
+        }
+    }
+
+    public func job(id: String) async throws -> Job? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE id = ?"), arguments: [id])
+                .map(SQLiteRow.job)
+        }
+    }
+
+    public func listJobs(_ query: JobQuery) async throws -> JobPage {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func filter(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            clauses.append(clause)
+            arguments.append(value)
+        }
+        filter("queue = ?", query.queue)
+        filter("state = ?", query.state?.rawValue)
+        filter("type = ?", query.type)
+        filter("tenant = ?", query.tenant)
+        filter("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE value = ?)", query.tag)
+        filter("id < ?", query.cursor)
+        let limit = max(1, query.limit)
+        let sql = """
+            SELECT \(SQLiteRow.jobColumns) FROM jobs
+            \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
+            ORDER BY id DESC LIMIT \(limit + 1)
+            """
+        let args = StatementArguments(arguments)
+        return try await pool.read { db in
+            var jobs = try Row.fetchAll(db, sql: sql, arguments: args).map(SQLiteRow.job)
+            let more = jobs.count > limit
+            if more { jobs.removeLast() }
+            return JobPage(jobs: jobs, nextCursor: more ? jobs.last?.id : nil)
+        }
+    }
+
+    func fetchJob(_ db: Database, id: String) throws -> Job? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE id = ?"), arguments: [id])
+            .map(SQLiteRow.job)
+    }
+}
+
+/// A new job's column values, encoded before the write transaction starts so the
+/// single writer spends its time writing.
+private struct InsertRow {
+    let job: Job
+    let arguments: StatementArguments
+
+    init(_ new: NewJob) throws {
+        let state = new.initialState
+        job = Job(
+            id: new.id, type: new.type, queue: new.queue, state: state, priority: new.priority, payload: new.payload,
+            runAt: new.runAt, attempt: 0, maxAttempts: new.maxAttempts, backoff: new.backoff,
+            timeoutSeconds: new.timeoutSeconds, idempotencyKey: new.idempotencyKey, tags: new.tags, tenant: new.tenant,
+            metadata: new.metadata, errors: [], result: nil, createdAt: new.createdAt, startedAt: nil, finishedAt: nil,
+            leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, workflowID: new.workflowID, step: new.step,
+            rerunOf: new.rerunOf)
+        let values: [(any DatabaseValueConvertible)?] = [
+            new.id, new.type, new.queue, state.rawValue, new.priority, try SQLiteRow.json(new.payload),
+            SQLiteRow.millis(new.runAt), new.maxAttempts, try SQLiteRow.json(new.backoff), new.timeoutSeconds,
+            new.idempotencyKey, try SQLiteRow.json(new.tags), new.tenant, try SQLiteRow.json(new.metadata),
+            SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf,
+        ]
+        arguments = StatementArguments(values)
+    }
+}
