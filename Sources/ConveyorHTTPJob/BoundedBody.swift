@@ -1,0 +1,48 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Reads a response body without trusting the server: at most `limit` bytes, and no later
+/// than the request's deadline.
+enum BoundedBody {
+    /// The first `limit` bytes of `body`; the rest is never read. Stopping early drops the
+    /// stream, which closes the connection instead of downloading the remainder.
+    static func read(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline) async throws -> ByteBuffer {
+        // AsyncHTTPClient's deadline stops applying once the response head arrives, so a
+        // server that sends headers and then stalls would otherwise hold the job forever.
+        try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+            group.addTask { try await prefix(of: body, limit: limit) }
+            group.addTask {
+                let remaining = deadline - .now()
+                try await Task.sleep(for: .nanoseconds(max(0, remaining.nanoseconds)))
+                throw HTTPClientError.deadlineExceeded
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    private static func prefix(of body: HTTPClientResponse.Body, limit: Int) async throws -> ByteBuffer {
+        var collected = ByteBuffer()
+        for try await chunk in body {
+            let take = min(limit - collected.readableBytes, chunk.readableBytes)
+            collected.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: take)!)
+            if collected.readableBytes >= limit { break }
+        }
+        return collected
+    }
+
+    /// The first `limit` bytes as text. The cut moves back to a character boundary, so a
+    /// multi-byte character is dropped whole rather than shown as a replacement character.
+    static func excerpt(_ buffer: ByteBuffer, limit: Int) -> String {
+        let bytes = buffer.readableBytesView
+        guard bytes.count > limit else { return String(decoding: bytes, as: UTF8.self) }
+        var end = bytes.startIndex + limit
+        // 0b10xxxxxx bytes continue a character; at most 3 follow its first byte.
+        var steps = 0
+        while end > bytes.startIndex, steps < 3, bytes[end] & 0xC0 == 0x80 {
+            end -= 1
+            steps += 1
+        }
+        return String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import ConveyorCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The built-in `http` job type: calls a URL, with Cloud Tasks semantics, so any language
+/// can use Conveyor by enqueueing a request instead of writing a Swift handler.
+///
+/// - A 2xx response succeeds; the job's result is a ``Response``.
+/// - 408, 429, 5xx, connection errors and timeouts are retried. A `Retry-After` header sets
+///   the delay (``JobControl/retry(after:reason:)``); without one, the job's backoff applies.
+/// - Any other 4xx fails the job at once (``JobControl/fail(_:)``): the request itself is
+///   wrong, so repeating it cannot help.
+///
+/// Each request carries `x-conveyor-job-id` and `x-conveyor-attempt`, so the receiver can
+/// deduplicate: delivery is at least once.
+public struct HTTPJob: JobHandler {
+    public static let type = "http"
+
+    public static let defaults = JobDefaults(queue: "default", maxAttempts: 3, backoff: .default, timeoutSeconds: 30)
+
+    /// The most response bytes read. Reading a little more than the excerpt lets typical
+    /// responses finish, so their connection can be reused; a larger body is abandoned.
+    public static let responseReadLimit = 64 * 1024
+    /// The bytes of the response kept in ``Response/bodyExcerpt``.
+    public static let excerptLimit = 4 * 1024
+    /// The bytes of the response quoted in an error, which is stored with every attempt.
+    public static let errorExcerptLimit = 1024
+    /// The longest `Retry-After` honoured, so a bogus header cannot park a job for years.
+    public static let maxRetryAfter: Duration = .seconds(86_400)
+
+    let httpClient: HTTPClient
+    let requestTimeout: TimeAmount
+
+    /// - Parameters:
+    ///   - httpClient: The client to send requests with. It is shared, not owned: the
+    ///     caller shuts it down (``HTTPClient/shared`` needs no shutdown).
+    ///   - requestTimeout: How long one request may take, response body included. The
+    ///     job's `timeout_seconds` also applies; whichever is shorter ends the attempt.
+    public init(httpClient: HTTPClient, requestTimeout: TimeAmount = .seconds(30)) {
+        self.httpClient = httpClient
+        self.requestTimeout = requestTimeout
+    }
+
+    public func run(_ payload: Payload, context: JobContext) async throws -> Response {
+        let target = "\(payload.method) \(payload.url)"
+        let request = try payload.httpRequest(context: context)
+        let deadline = NIODeadline.now() + requestTimeout
+        let status: Int
+        let headers: HTTPHeaders
+        let body: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, deadline: deadline, logger: context.logger)
+            status = Int(response.status.code)
+            headers = response.headers
+            body = try await BoundedBody.read(response.body, limit: Self.responseReadLimit, deadline: deadline)
+        } catch {
+            // The engine cancels us on job cancel, timeout or shutdown; it decides what that
+            // means, so report the cancellation rather than blame the endpoint.
+            if Task.isCancelled { throw CancellationError() }
+            throw HTTPJobError(target: target, status: nil, detail: describe(error))
+        }
+        return try StatusPolicy.outcome(target: target, status: status, headers: headers, body: body, now: Date())
+    }
+
+    private func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded {
+            return "timed out after \(Double(requestTimeout.nanoseconds) / 1e9)s"
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,123 @@
+import ConveyorCore
+import Foundation
+
+extension HTTPJob {
+    /// The request an `http` job sends:
+    ///
+    /// ```json
+    /// {"url": "https://example.com/hook", "method": "POST",
+    ///  "headers": {"authorization": "Bearer ..."}, "body": {"any": "JSON"}}
+    /// ```
+    ///
+    /// `method` defaults to POST. Give `body` (any JSON, sent as `application/json`) or
+    /// `body_base64` (raw bytes, sent as `application/octet-stream`), not both; a
+    /// `content-type` header overrides either default.
+    ///
+    /// Decoding validates everything that can be checked before sending, and Core decodes
+    /// payloads at enqueue time, so a bad payload is a 422 then rather than a failed job later.
+    public struct Payload: Codable, Sendable, Hashable {
+        public enum Body: Sendable, Hashable {
+            case json(JSONValue)
+            case bytes(Data)
+        }
+
+        public var url: String
+        /// Upper case, e.g. `POST`.
+        public var method: String
+        public var headers: [String: String]
+        public var body: Body?
+
+        public init(url: String, method: String = "POST", headers: [String: String] = [:], body: Body? = nil) {
+            self.url = url
+            self.method = method
+            self.headers = headers
+            self.body = body
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case url, method, headers, body
+            case bodyBase64 = "body_base64"
+        }
+
+        /// Headers Conveyor sets itself: the body decides its framing, and the job headers
+        /// must be trustworthy for the receiver to deduplicate on.
+        static let reservedHeaders: Set<String> = ["content-length", "transfer-encoding", "x-conveyor-job-id", "x-conveyor-attempt"]
+
+        public init(from decoder: Decoder) throws {
+            try UnknownKeys.reject(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+
+            url = try c.decode(String.self, forKey: .url)
+            guard Self.isHTTPURL(url) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .url, in: c, debugDescription: "must be an absolute http or https URL, e.g. https://example.com/hook")
+            }
+
+            // Methods are case-sensitive on the wire, but "post" always means POST here.
+            method = (try c.decodeIfPresent(String.self, forKey: .method) ?? "POST").uppercased()
+            guard !method.isEmpty, method.utf8.count <= 32, method.utf8.allSatisfy(HTTPToken.isTokenByte) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .method, in: c, debugDescription: "must be an HTTP method such as POST, PUT, PATCH, GET or DELETE")
+            }
+
+            headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+            for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+                if let problem = Self.headerProblem(name: name, value: value) {
+                    throw DecodingError.dataCorruptedError(forKey: .headers, in: c, debugDescription: problem)
+                }
+            }
+
+            let json = try c.decodeIfPresent(JSONValue.self, forKey: .body)
+            let base64 = try c.decodeIfPresent(String.self, forKey: .bodyBase64)
+            switch (json, base64) {
+            case (.some, .some):
+                throw DecodingError.dataCorruptedError(
+                    forKey: .bodyBase64, in: c, debugDescription: "give body (JSON) or body_base64 (bytes), not both")
+            case (.some(let value), nil):
+                body = .json(value)
+            case (nil, .some(let text)):
+                guard let data = Data(base64Encoded: text) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .bodyBase64, in: c, debugDescription: "must be standard base64 (RFC 4648, with padding)")
+                }
+                body = .bytes(data)
+            case (nil, nil):
+                body = nil
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(url, forKey: .url)
+            try c.encode(method, forKey: .method)
+            if !headers.isEmpty { try c.encode(headers, forKey: .headers) }
+            switch body {
+            case .json(let value): try c.encode(value, forKey: .body)
+            case .bytes(let data): try c.encode(data.base64EncodedString(), forKey: .bodyBase64)
+            case nil: break
+            }
+        }
+
+        static func isHTTPURL(_ text: String) -> Bool {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+            else { return false }
+            return true
+        }
+
+        /// Why a header cannot be sent, or nil when it can.
+        static func headerProblem(name: String, value: String) -> String? {
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPToken.isTokenByte) else {
+                return "header name '\(name)' is not a valid HTTP header name"
+            }
+            if reservedHeaders.contains(name.lowercased()) {
+                return "header '\(name)' is set by Conveyor and cannot be given"
+            }
+            // CR and LF would let a payload inject headers of its own.
+            if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                return "header '\(name)' has a line break or NUL in its value"
+            }
+            return nil
+        }
+    }
+}

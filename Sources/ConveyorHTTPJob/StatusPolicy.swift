@@ -1,0 +1,38 @@
+import ConveyorCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What a response status means for the job, following Cloud Tasks: success, a retry, or
+/// a permanent failure.
+enum StatusPolicy {
+    /// Returns the job's result for a 2xx response and throws for anything else.
+    static func outcome(target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date) throws
+        -> HTTPJob.Response
+    {
+        if (200..<300).contains(status) {
+            return HTTPJob.Response(
+                status: status, bodyExcerpt: BoundedBody.excerpt(body, limit: HTTPJob.excerptLimit),
+                contentType: headers.first(name: "content-type"))
+        }
+        let error = HTTPJobError(
+            target: target, status: status, detail: BoundedBody.excerpt(body, limit: HTTPJob.errorExcerptLimit))
+        if isRetryable(status) {
+            if let delay = RetryAfter.delay(headers.first(name: "retry-after"), now: now, maximum: HTTPJob.maxRetryAfter) {
+                throw JobControl.retry(after: delay, reason: error.description)
+            }
+            throw error
+        }
+        if (400..<500).contains(status) {
+            throw JobControl.fail(error.description)
+        }
+        // A 1xx or a 3xx the client did not follow: odd rather than known-permanent, so
+        // let the backoff and max_attempts decide.
+        throw error
+    }
+
+    /// Statuses that say "not now" rather than "never": timeouts, rate limits, server errors.
+    static func isRetryable(_ status: Int) -> Bool {
+        status == 408 || status == 429 || (500..<600).contains(status)
+    }
+}
