@@ -64,7 +64,8 @@ enum OutcomeResolver {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }

@@ -1,0 +1,48 @@
+import ArgumentParser
+import ConveyorCore
+import ConveyorServer
+import Foundation
+import Hummingbird
+
+/// `conveyor serve`: the API, the workers and maintenance in one process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the HTTP API, the workers and maintenance in one process.")
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port to listen on (env CONVEYOR_PORT; default 8080).")
+    var port: Int?
+
+    @Option(help: "The largest request body accepted, in bytes (env CONVEYOR_MAX_BODY_BYTES; default 1048576).")
+    var maxBodyBytes: Int?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let host = self.host ?? env["CONVEYOR_HOST"] ?? "127.0.0.1"
+        let port = try self.port ?? env["CONVEYOR_PORT"].map(parsePort) ?? 8080
+        let maxBody = self.maxBodyBytes ?? env["CONVEYOR_MAX_BODY_BYTES"].flatMap(Int.init) ?? 1_048_576
+        let queues = try engine.queueConfigurations()
+        let runtime = try Runtime.bootstrap(options: engine)
+        try await runtime.conveyor.store.migrate()
+        let engineService = ConveyorEngine(conveyor: runtime.conveyor, queues: queues)
+        let app = buildApplication(
+            conveyor: runtime.conveyor,
+            configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue)),
+            registry: runtime.registry, services: [engineService], logger: runtime.logger)
+        runtime.logger.notice(
+            "conveyor serving on http://\(host):\(port) with database \(runtime.database)",
+            metadata: ["queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))"])
+        try await app.runService()
+    }
+
+    private func parsePort(_ text: String) throws -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else {
+            throw ValidationError("CONVEYOR_PORT must be a port number, got '\(text)'.")
+        }
+        return port
+    }
+}

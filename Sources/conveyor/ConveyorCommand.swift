@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct ConveyorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conveyor",
+        abstract: "Jobs, workflows and events for Swift and anything that speaks HTTP.",
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, BenchCommand.self,
+        ]
+    )
+}

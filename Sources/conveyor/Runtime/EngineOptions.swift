@@ -1,0 +1,67 @@
+import ArgumentParser
+import ConveyorCore
+import Foundation
+import Logging
+
+/// Options shared by `serve`, `worker` and `migrate`. Each flag has an environment
+/// variable; the flag wins.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "A SQLite file path, sqlite:PATH, or postgres://… (env CONVEYOR_DATABASE_URL; default ./conveyor.sqlite).")
+    var database: String?
+
+    @Option(
+        name: .customLong("queue"),
+        help: "A queue and its concurrency, as NAME=N; repeat for more (env CONVEYOR_QUEUES=\"default=10,emails=5\"; default default=10).")
+    var queues: [String] = []
+
+    @Option(help: "Seconds running jobs get to finish at shutdown before they are put back (env CONVEYOR_GRACE_SECONDS; default 25).")
+    var graceSeconds: Double?
+
+    @Option(help: "Seconds a claim holds a job without a heartbeat (env CONVEYOR_LEASE_SECONDS; default 30).")
+    var leaseSeconds: Double?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env CONVEYOR_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    func databaseLocation() throws -> DatabaseLocation {
+        try DatabaseLocation(database ?? environment["CONVEYOR_DATABASE_URL"] ?? DatabaseLocation.defaultPath)
+    }
+
+    func queueConfigurations() throws -> [QueueWorkerConfiguration] {
+        let specs = queues.isEmpty ? (environment["CONVEYOR_QUEUES"]?.split(separator: ",").map(String.init) ?? []) : queues
+        let lease = try positive(leaseSeconds ?? environment["CONVEYOR_LEASE_SECONDS"].flatMap(Double.init) ?? 30, "lease-seconds")
+        let grace = try nonNegative(graceSeconds ?? environment["CONVEYOR_GRACE_SECONDS"].flatMap(Double.init) ?? 25, "grace-seconds")
+        let parsed = try (specs.isEmpty ? ["default=10"] : specs).map { spec -> (String, Int) in
+            let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let n = Int(parts[1]), n > 0, EnqueueRequest.isValidName(parts[0]) else {
+                throw ValidationError("Bad queue '\(spec)'. Write NAME=CONCURRENCY, e.g. --queue emails=5.")
+            }
+            return (parts[0], n)
+        }
+        return parsed.map { name, concurrency in
+            QueueWorkerConfiguration(
+                queue: name, concurrency: concurrency, leaseDuration: .milliseconds(Int64(lease * 1000)),
+                gracePeriod: .milliseconds(Int64(grace * 1000)))
+        }
+    }
+
+    func logLevelValue() throws -> Logger.Level {
+        let text = logLevel ?? environment["CONVEYOR_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("Unknown log level '\(text)'. Use trace, debug, info, notice, warning, error or critical.")
+        }
+        return level
+    }
+
+    private func positive(_ value: Double, _ name: String) throws -> Double {
+        guard value > 0 else { throw ValidationError("--\(name) must be > 0.") }
+        return value
+    }
+
+    private func nonNegative(_ value: Double, _ name: String) throws -> Double {
+        guard value >= 0 else { throw ValidationError("--\(name) must be ≥ 0.") }
+        return value
+    }
+}

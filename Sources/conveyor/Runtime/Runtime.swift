@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+import ConveyorCore
+import ConveyorHTTPJob
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// What `serve` and `worker` share: logging, metrics, the store and the handlers.
+struct Runtime {
+    let conveyor: Conveyor
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+    let database: DatabaseLocation
+
+    /// Sets up the process once: logging and metrics are global in Swift's server libraries.
+    static func bootstrap(options: EngineOptions) throws -> Runtime {
+        let level = try options.logLevelValue()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "conveyor")
+        let database = try options.databaseLocation()
+        let store = try database.openStore()
+        let conveyor = Conveyor(
+            store: store, registry: builtInHandlers(), metricsFactory: MetricsSystem.factory, logger: logger)
+        return Runtime(conveyor: conveyor, registry: registry, logger: logger, database: database)
+    }
+
+    /// The job types every Conveyor binary can run.
+    static func builtInHandlers() -> JobRegistry {
+        var registry = JobRegistry()
+        registry.register(HTTPJob(httpClient: .shared))
+        return registry
+    }
+}
