@@ -1,0 +1,20 @@
+/// How the HTTP server listens and what it accepts.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind. The default keeps the API off the network until an operator opts in.
+    public var host: String
+    public var port: Int
+    /// The largest request body accepted, in bytes; a larger one is answered with 413.
+    public var maxBodyBytes: Int
+    /// The queue names this deployment runs. They appear in `GET /v1/queues` and in
+    /// `GET /v1/config/job-options` even before any job has used them.
+    public var queues: [String]
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"]
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.queues = queues
+    }
+}
