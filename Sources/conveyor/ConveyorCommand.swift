@@ -6,7 +6,8 @@ struct ConveyorCommand: AsyncParsableCommand {
         commandName: "conveyor",
         abstract: "Jobs, workflows and events for Swift and anything that speaks HTTP.",
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, BenchCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobsCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -59,8 +59,8 @@ struct JobStoreConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func concurrentClaimsNeverShareAJob(kind: StoreKind) async throws {
         let store = try await kind.make()
-        _ = try await store.insertJobs((0..<200).map { _ in .test(at: t0) })
         let t0 = self.t0
+        _ = try await store.insertJobs((0..<200).map { _ in .test(at: t0) })
         let batches = try await withThrowingTaskGroup(of: [String].self) { group in
             for w in 0..<8 {
                 group.addTask {

@@ -27,7 +27,7 @@ struct EngineTests {
         #expect(retrying.errors.first?.type == "Boom")
 
         h.clock.advance(by: 60)
-        try await waitUntil { try await h.job(job.id).attempt == 2 && h.job(job.id).state == .retrying }
+        try await waitUntil { let j = try await h.job(job.id); return j.attempt == 2 && j.state == .retrying }
         retrying = try await h.job(job.id)
         #expect(retrying.runAt == t.addingTimeInterval(60 + 300))
 
@@ -44,7 +44,7 @@ struct EngineTests {
         let t = h.clock.now()
         #expect(try await h.wait(for: job.id, .retrying).runAt == t.addingTimeInterval(42))
         h.clock.advance(by: 42)
-        try await waitUntil { try await h.job(job.id).attempt == 2 && h.job(job.id).state == .retrying }
+        try await waitUntil { let j = try await h.job(job.id); return j.attempt == 2 && j.state == .retrying }
         #expect(try await h.job(job.id).runAt == t.addingTimeInterval(84))
         try await h.stop()
     }
@@ -58,7 +58,7 @@ struct EngineTests {
         let first = try await h.wait(for: job.id, .retrying).runAt.timeIntervalSince(t)
         #expect((5.0...10.0).contains(first), "attempt 1 waits 10s × [0.5, 1]")
         h.clock.advance(by: 10)
-        try await waitUntil { try await h.job(job.id).attempt == 2 && h.job(job.id).state == .retrying }
+        try await waitUntil { let j = try await h.job(job.id); return j.attempt == 2 && j.state == .retrying }
         let second = try await h.job(job.id).runAt.timeIntervalSince(t.addingTimeInterval(10))
         #expect((10.0...20.0).contains(second), "attempt 2 waits 20s × [0.5, 1]")
         try await h.stop()
@@ -91,7 +91,7 @@ struct EngineTests {
         let h = try await EngineHarness.start()
         let job = try await h.enqueue("snooze", seconds: 30) { $0.maxAttempts = 1 }
         let t = h.clock.now()
-        try await waitUntil { try await h.starts.count(job.id) == 1 && h.job(job.id).state == .scheduled }
+        try await waitUntil { let j = try await h.job(job.id); return await h.starts.count(job.id) == 1 && j.state == .scheduled }
         let snoozed = try await h.job(job.id)
         #expect(snoozed.attempt == 0)
         #expect(snoozed.runAt == t.addingTimeInterval(30))
