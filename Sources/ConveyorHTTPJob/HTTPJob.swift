@@ -38,6 +38,8 @@ public struct HTTPJob: JobHandler {
     ///     caller shuts it down (``HTTPClient/shared`` needs no shutdown).
     ///   - requestTimeout: How long one request may take, response body included. The
     ///     job's `timeout_seconds` also applies; whichever is shorter ends the attempt.
+    ///     AsyncHTTPClient keeps retrying a refused connection until this deadline, so an
+    ///     unreachable endpoint fails only when it passes.
     public init(httpClient: HTTPClient, requestTimeout: TimeAmount = .seconds(30)) {
         self.httpClient = httpClient
         self.requestTimeout = requestTimeout

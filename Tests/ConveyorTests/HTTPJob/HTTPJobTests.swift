@@ -1,0 +1,234 @@
+import AsyncHTTPClient
+import ConveyorCore
+import ConveyorHTTPJob
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Testing
+
+/// The `http` handler against a real HTTP server on loopback.
+@Suite struct HTTPJobTests {
+    let context = JobContext(id: "0190f3b2-0000-7000-8000-000000000001", type: "http", attempt: 2)
+
+    func payload(_ json: String) throws -> HTTPJob.Payload {
+        try ConveyorJSON.decode(HTTPJob.Payload.self, from: Data(json.utf8))
+    }
+
+    func handler(timeout: TimeAmount = .seconds(5)) -> HTTPJob {
+        HTTPJob(httpClient: .shared, requestTimeout: timeout)
+    }
+
+    @Test func successReturnsStatusExcerptAndContentType() async throws {
+        try await LoopbackReceiver.with({ _ in
+            .text(201, #"{"ok":true}"#, headers: [.contentType: "application/json"])
+        }) { receiver in
+            let result = try await handler().run(payload(#"{"url":"\#(receiver.url("/hook"))"}"#), context: context)
+            #expect(result == HTTPJob.Response(status: 201, bodyExcerpt: #"{"ok":true}"#, contentType: "application/json"))
+            let json = String(decoding: try ConveyorJSON.encode(result), as: UTF8.self)
+            #expect(json == #"{"body_excerpt":"{\"ok\":true}","content_type":"application/json","status":201}"#)
+        }
+    }
+
+    @Test func sendsMethodHeadersAndJSONBody() async throws {
+        try await LoopbackReceiver.with({ _ in .text(200, "") }) { receiver in
+            let job = try payload(
+                #"{"url":"\#(receiver.url("/hook?x=1"))","method":"put","headers":{"Authorization":"Bearer t","X-Custom":"1"},"body":{"a":1,"b":["c"]}}"#
+            )
+            let result = try await handler().run(job, context: context)
+            #expect(result.contentType == nil)
+            let request = try #require(receiver.received.first)
+            #expect(request.method == "PUT")
+            #expect(request.target == "/hook?x=1")
+            #expect(request.header("authorization") == "Bearer t")
+            #expect(request.header("x-custom") == "1")
+            #expect(request.headers["content-type"] == ["application/json"])
+            #expect(request.header("x-conveyor-job-id") == context.id)
+            #expect(request.header("x-conveyor-attempt") == "2")
+            let body = try ConveyorJSON.decode(JSONValue.self, from: Data(request.body))
+            #expect(body == ["a": 1, "b": ["c"]])
+        }
+    }
+
+    @Test func defaultsToPOSTWithoutBody() async throws {
+        try await LoopbackReceiver.with({ _ in .text(204, "") }) { receiver in
+            let result = try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            #expect(result.status == 204)
+            let request = try #require(receiver.received.first)
+            #expect(request.method == "POST")
+            #expect(request.body.isEmpty)
+            #expect(request.header("content-type") == nil)
+        }
+    }
+
+    @Test func givenContentTypeWins() async throws {
+        try await LoopbackReceiver.with({ _ in .text(200, "") }) { receiver in
+            let job = try payload(
+                #"{"url":"\#(receiver.url())","headers":{"Content-Type":"application/vnd.api+json"},"body":[1]}"#)
+            _ = try await handler().run(job, context: context)
+            #expect(receiver.received.first?.headers["content-type"] == ["application/vnd.api+json"])
+        }
+    }
+
+    @Test func sendsBase64BodyAsBytes() async throws {
+        try await LoopbackReceiver.with({ _ in .text(200, "") }) { receiver in
+            let bytes: [UInt8] = [0, 1, 2, 0xFF, 0xFE, 10]
+            let job = try payload(#"{"url":"\#(receiver.url())","body_base64":"\#(Data(bytes).base64EncodedString())"}"#)
+            _ = try await handler().run(job, context: context)
+            let request = try #require(receiver.received.first)
+            #expect(request.body == bytes)
+            #expect(request.header("content-type") == "application/octet-stream")
+        }
+    }
+
+    @Test func serverErrorIsRetriedWithBackoff() async throws {
+        try await LoopbackReceiver.with({ _ in .text(500, "boom") }) { receiver in
+            let url = receiver.url("/hook")
+            let error = await #expect(throws: HTTPJobError.self) {
+                try await handler().run(payload(#"{"url":"\#(url)"}"#), context: context)
+            }
+            #expect(error?.status == 500)
+            #expect(error?.description == "POST \(url) responded 500: boom")
+        }
+    }
+
+    @Test func retryAfterSecondsSetsTheDelay() async throws {
+        try await LoopbackReceiver.with({ _ in .text(503, "busy", headers: [.retryAfter: "7"]) }) { receiver in
+            let error = await #expect(throws: JobControl.self) {
+                try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            guard case .retry(let after, let reason) = error else {
+                Issue.record("expected JobControl.retry, got \(String(describing: error))")
+                return
+            }
+            #expect(after == .seconds(7))
+            #expect(reason.contains("responded 503: busy"))
+        }
+    }
+
+    @Test func retryAfterDateSetsTheDelay() async throws {
+        let date = Date().addingTimeInterval(120)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let header = formatter.string(from: date)
+        try await LoopbackReceiver.with({ _ in .text(429, "slow down", headers: [.retryAfter: header]) }) { receiver in
+            let error = await #expect(throws: JobControl.self) {
+                try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            guard case .retry(let after, _) = error else {
+                Issue.record("expected JobControl.retry, got \(String(describing: error))")
+                return
+            }
+            #expect(after > .seconds(100) && after <= .seconds(121))
+        }
+    }
+
+    @Test(arguments: [408, 429, 502, 504])
+    func retryableStatusesWithoutRetryAfterUseBackoff(status: Int) async throws {
+        try await LoopbackReceiver.with({ _ in .text(status, "later") }) { receiver in
+            let error = await #expect(throws: HTTPJobError.self) {
+                try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            #expect(error?.status == status)
+        }
+    }
+
+    @Test(arguments: [400, 401, 404, 410, 422])
+    func otherClientErrorsFailForGood(status: Int) async throws {
+        try await LoopbackReceiver.with({ _ in .text(status, "not here") }) { receiver in
+            let url = receiver.url("/missing")
+            let error = await #expect(throws: JobControl.self) {
+                try await handler().run(payload(#"{"url":"\#(url)","method":"DELETE"}"#), context: context)
+            }
+            guard case .fail(let message) = error else {
+                Issue.record("expected JobControl.fail, got \(String(describing: error))")
+                return
+            }
+            #expect(message == "DELETE \(url) responded \(status): not here")
+        }
+    }
+
+    @Test func connectionRefusedIsRetried() async throws {
+        let url = try await LoopbackReceiver.closedPortURL()
+        // AsyncHTTPClient retries connecting until the deadline, then reports the last error.
+        let error = await #expect(throws: HTTPJobError.self) {
+            try await handler(timeout: .seconds(1)).run(payload(#"{"url":"\#(url)"}"#), context: context)
+        }
+        #expect(error?.status == nil)
+        #expect(error?.description.hasPrefix("POST \(url) failed: ") == true)
+        #expect(error?.detail.lowercased().contains("refused") == true, "\(String(describing: error))")
+    }
+
+    @Test func slowResponseTimesOut() async throws {
+        try await LoopbackReceiver.with({ _ in
+            try await Task.sleep(for: .seconds(5))
+            return .text(200, "too late")
+        }) { receiver in
+            let started = ContinuousClock.now
+            let error = await #expect(throws: HTTPJobError.self) {
+                try await handler(timeout: .milliseconds(300)).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            #expect(error?.detail.contains("timed out") == true)
+            #expect(started.duration(to: .now) < .seconds(3))
+        }
+    }
+
+    @Test func stalledBodyTimesOut() async throws {
+        try await LoopbackReceiver.with({ _ in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "partial"))
+                    try await Task.sleep(for: .seconds(5))
+                    try await writer.finish(nil)
+                })
+        }) { receiver in
+            let started = ContinuousClock.now
+            let error = await #expect(throws: HTTPJobError.self) {
+                try await handler(timeout: .milliseconds(300)).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            #expect(error?.detail.contains("timed out") == true)
+            #expect(started.duration(to: .now) < .seconds(3))
+        }
+    }
+
+    @Test func cancellationAbandonsTheRequestPromptly() async throws {
+        try await LoopbackReceiver.with({ _ in
+            try await Task.sleep(for: .seconds(5))
+            return .text(200, "too late")
+        }) { receiver in
+            let job = try payload(#"{"url":"\#(receiver.url())"}"#)
+            let handler = handler(timeout: .seconds(30))
+            let context = context
+            let task = Task { try await handler.run(job, context: context) }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            task.cancel()
+            let result = await task.result
+            #expect(started.duration(to: .now) < .seconds(2))
+            #expect(throws: CancellationError.self) { try result.get() }
+        }
+    }
+
+    @Test func readsABoundedPrefixOfLargeResponses() async throws {
+        let big = String(repeating: "é", count: 512 * 1024)  // 1 MiB of two-byte characters
+        try await LoopbackReceiver.with({ _ in .text(200, big, headers: [.contentType: "text/plain; charset=utf-8"]) }) {
+            receiver in
+            let result = try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            #expect(result.bodyExcerpt == String(repeating: "é", count: HTTPJob.excerptLimit / 2))
+            #expect(result.contentType == "text/plain; charset=utf-8")
+        }
+    }
+
+    @Test func errorExcerptIsBounded() async throws {
+        let big = String(repeating: "x", count: 100_000)
+        try await LoopbackReceiver.with({ _ in .text(500, big) }) { receiver in
+            let error = await #expect(throws: HTTPJobError.self) {
+                try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            }
+            #expect(error?.detail.utf8.count == HTTPJob.errorExcerptLimit)
+        }
+    }
+}
