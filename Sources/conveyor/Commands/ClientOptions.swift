@@ -2,13 +2,20 @@ import ArgumentParser
 import ConveyorClient
 import Foundation
 
-/// How client commands reach a Conveyor server.
+/// How client commands reach a Conveyor server. The flag wins over the environment.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "The Conveyor server's URL (or set CONVEYOR_URL).")
-    var url: String = ProcessInfo.processInfo.environment["CONVEYOR_URL"] ?? "http://127.0.0.1:8080"
+    static let defaultURL = "http://127.0.0.1:8080"
+
+    @Option(name: .long, help: "The Conveyor server's URL (env CONVEYOR_URL; default \(ClientOptions.defaultURL)).")
+    var url: String?
+
+    /// The server URL from the flag, then `CONVEYOR_URL`, then the default.
+    var serverURL: String {
+        url ?? ProcessInfo.processInfo.environment["CONVEYOR_URL"] ?? Self.defaultURL
+    }
 
     /// A client on the process-wide shared HTTP client, which needs no shutdown.
     func client() -> ConveyorClient {
-        ConveyorClient(baseURL: url)
+        ConveyorClient(baseURL: serverURL)
     }
 }

@@ -7,10 +7,8 @@ func parseJSONOption(_ text: String, option: String) throws -> JSONValue {
     do {
         return try ConveyorJSON.decode(JSONValue.self, from: Data(text.utf8))
     } catch {
-        var reason = DecodingErrorDescription.describe(error)
-        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
-            reason = "\(underlying.localizedDescription)"
-        }
-        throw ValidationError("\(option) is not valid JSON (\(reason)). Example: \(option) '{\"to\":\"a@example.com\"}'")
+        throw ValidationError(
+            "\(option) is not valid JSON (\(DecodingErrorDescription.describe(error))). Quote it for the shell, e.g. \(option) '{\"to\":\"a@example.com\"}'"
+        )
     }
 }

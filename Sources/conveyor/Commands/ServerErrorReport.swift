@@ -15,7 +15,7 @@ extension ClientOptions {
         } catch let error as ValidationError {
             throw error
         } catch {
-            printError("cannot talk to the Conveyor server at \(url): \(error)")
+            printError("cannot talk to the Conveyor server at \(serverURL): \(error)")
             throw ExitCode.failure
         }
     }
