@@ -4,31 +4,55 @@ import NIOCore
 /// Reads a response body without trusting the server: at most `limit` bytes, and no later
 /// than the request's deadline.
 enum BoundedBody {
+    /// What was read, and why reading stopped early, if it did.
+    struct Prefix: Sendable {
+        var bytes: ByteBuffer
+        /// Nil when the body ended or the limit was reached.
+        var error: (any Error)?
+    }
+
     /// The first `limit` bytes of `body`; the rest is never read. Stopping early drops the
     /// stream, which closes the connection instead of downloading the remainder.
-    static func read(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline) async throws -> ByteBuffer {
+    ///
+    /// Never throws: the status line has already decided the outcome, so a body that
+    /// breaks off (or stalls past the deadline) only shortens the excerpt.
+    static func read(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline) async -> Prefix {
         // AsyncHTTPClient's deadline stops applying once the response head arrives, so a
         // server that sends headers and then stalls would otherwise hold the job forever.
-        try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-            group.addTask { try await prefix(of: body, limit: limit) }
+        await withTaskGroup(of: Prefix?.self) { group in
+            group.addTask { await prefix(of: body, limit: limit) }
             group.addTask {
-                let remaining = deadline - .now()
-                try await Task.sleep(for: .nanoseconds(max(0, remaining.nanoseconds)))
-                throw HTTPClientError.deadlineExceeded
+                try? await Task.sleep(for: .nanoseconds(max(0, (deadline - .now()).nanoseconds)))
+                return nil
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            var timedOut = false
+            for await event in group {
+                guard var prefix = event else {
+                    // The deadline passed: stop the reader, which hands back what it has.
+                    timedOut = true
+                    group.cancelAll()
+                    continue
+                }
+                group.cancelAll()
+                if timedOut { prefix.error = HTTPClientError.deadlineExceeded }
+                return prefix
+            }
+            preconditionFailure("the reader task always reports")
         }
     }
 
-    private static func prefix(of body: HTTPClientResponse.Body, limit: Int) async throws -> ByteBuffer {
+    private static func prefix(of body: HTTPClientResponse.Body, limit: Int) async -> Prefix {
         var collected = ByteBuffer()
-        for try await chunk in body {
-            let take = min(limit - collected.readableBytes, chunk.readableBytes)
-            collected.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: take)!)
-            if collected.readableBytes >= limit { break }
+        do {
+            for try await chunk in body {
+                let take = min(limit - collected.readableBytes, chunk.readableBytes)
+                collected.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: take)!)
+                if collected.readableBytes >= limit { break }
+            }
+            return Prefix(bytes: collected)
+        } catch {
+            return Prefix(bytes: collected, error: error)
         }
-        return collected
     }
 
     /// The first `limit` bytes as text. The cut moves back to a character boundary, so a

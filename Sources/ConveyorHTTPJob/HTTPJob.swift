@@ -7,7 +7,8 @@ import NIOHTTP1
 /// The built-in `http` job type: calls a URL, with Cloud Tasks semantics, so any language
 /// can use Conveyor by enqueueing a request instead of writing a Swift handler.
 ///
-/// - A 2xx response succeeds; the job's result is a ``Response``.
+/// - A 2xx response succeeds; the job's result is a ``Response``. The status decides even
+///   if the body then breaks off or stalls: the receiver has done the work.
 /// - 408, 429, 5xx, connection errors and timeouts are retried. A `Retry-After` header sets
 ///   the delay (``JobControl/retry(after:reason:)``); without one, the job's backoff applies.
 /// - Any other 4xx fails the job at once (``JobControl/fail(_:)``): the request itself is
@@ -49,21 +50,26 @@ public struct HTTPJob: JobHandler {
         let target = "\(payload.method) \(payload.url)"
         let request = try payload.httpRequest(context: context)
         let deadline = NIODeadline.now() + requestTimeout
-        let status: Int
-        let headers: HTTPHeaders
-        let body: ByteBuffer
+        let response: HTTPClientResponse
         do {
-            let response = try await httpClient.execute(request, deadline: deadline, logger: context.logger)
-            status = Int(response.status.code)
-            headers = response.headers
-            body = try await BoundedBody.read(response.body, limit: Self.responseReadLimit, deadline: deadline)
+            response = try await httpClient.execute(request, deadline: deadline, logger: context.logger)
         } catch {
             // The engine cancels us on job cancel, timeout or shutdown; it decides what that
             // means, so report the cancellation rather than blame the endpoint.
             if Task.isCancelled { throw CancellationError() }
             throw HTTPJobError(target: target, status: nil, detail: describe(error))
         }
-        return try StatusPolicy.outcome(target: target, status: status, headers: headers, body: body, now: Date())
+        // From here the status decides. Retrying a 2xx because its body broke off would
+        // deliver the same work twice, so a short body only shortens the excerpt.
+        let body = await BoundedBody.read(response.body, limit: Self.responseReadLimit, deadline: deadline)
+        if Task.isCancelled { throw CancellationError() }
+        if let error = body.error {
+            context.logger.warning(
+                "the response body broke off; keeping what arrived",
+                metadata: ["target": "\(target)", "error": "\(describe(error))"])
+        }
+        return try StatusPolicy.outcome(
+            target: target, status: Int(response.status.code), headers: response.headers, body: body.bytes, now: Date())
     }
 
     private func describe(_ error: any Error) -> String {

@@ -175,22 +175,55 @@ import Testing
         }
     }
 
-    @Test func stalledBodyTimesOut() async throws {
-        try await LoopbackReceiver.with({ _ in
+    /// A receiver that sends `status` and the start of a body, then stalls.
+    func stalling(_ status: Int) -> LoopbackReceiver.Respond {
+        { _ in
             Response(
-                status: .ok,
+                status: .init(code: status),
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: "partial"))
                     try await Task.sleep(for: .seconds(5))
                     try await writer.finish(nil)
                 })
-        }) { receiver in
+        }
+    }
+
+    @Test func successWhoseBodyStallsStillSucceeds() async throws {
+        // The receiver has done the work; retrying would deliver it twice.
+        try await LoopbackReceiver.with(stalling(200)) { receiver in
+            let started = ContinuousClock.now
+            let result = try await handler(timeout: .milliseconds(300)).run(
+                payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+            #expect(result.status == 200)
+            #expect(result.bodyExcerpt == "partial")
+            #expect(started.duration(to: .now) < .seconds(3))
+        }
+    }
+
+    @Test func failureWhoseBodyStallsIsStillRetried() async throws {
+        try await LoopbackReceiver.with(stalling(503)) { receiver in
             let started = ContinuousClock.now
             let error = await #expect(throws: HTTPJobError.self) {
                 try await handler(timeout: .milliseconds(300)).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
             }
-            #expect(error?.detail.contains("timed out") == true)
+            #expect(error?.status == 503)
+            #expect(error?.detail == "partial")
             #expect(started.duration(to: .now) < .seconds(3))
+        }
+    }
+
+    @Test func cancellationWhileReadingTheBodyIsPrompt() async throws {
+        try await LoopbackReceiver.with(stalling(200)) { receiver in
+            let job = try payload(#"{"url":"\#(receiver.url())"}"#)
+            let handler = handler(timeout: .seconds(30))
+            let context = context
+            let task = Task { try await handler.run(job, context: context) }
+            try await Task.sleep(for: .milliseconds(300))
+            let started = ContinuousClock.now
+            task.cancel()
+            let result = await task.result
+            #expect(started.duration(to: .now) < .seconds(2))
+            #expect(throws: CancellationError.self) { try result.get() }
         }
     }
 
