@@ -54,18 +54,19 @@ extension SQLiteJobStore {
     }
 
     public func pruneJobs(succeededBefore: Date, failedBefore: Date, limit: Int) async throws -> Int {
+        // A job that finished before a cutoff was created before it, so its id sorts
+        // below the cutoff's smallest id: the scan stops at the cutoff, not at the table's end.
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM jobs WHERE id IN (
-                        SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled') AND finished_at < ? LIMIT ?)
-                    """,
-                arguments: [SQLiteRow.millis(succeededBefore), limit])
-            var deleted = db.changesCount
-            try db.execute(
-                sql: "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'failed' AND finished_at < ? LIMIT ?)",
-                arguments: [SQLiteRow.millis(failedBefore), max(0, limit - deleted)])
-            deleted += db.changesCount
+            var deleted = 0
+            for (states, before) in [("'succeeded', 'cancelled'", succeededBefore), ("'failed'", failedBefore)] {
+                try db.execute(
+                    sql: """
+                        DELETE FROM jobs WHERE id IN (
+                            SELECT id FROM jobs WHERE id < ? AND state IN (\(states)) AND finished_at < ? LIMIT ?)
+                        """,
+                    arguments: [JobID.lowerBound(at: before), SQLiteRow.millis(before), max(0, limit - deleted)])
+                deleted += db.changesCount
+            }
             return deleted
         }
     }

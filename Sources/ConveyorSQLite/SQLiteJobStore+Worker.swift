@@ -79,38 +79,45 @@ extension SQLiteJobStore {
 /// One outcome as an UPDATE fenced by the lease: it applies only while the job is
 /// still running under the same attempt and owner.
 private struct CompletionWrite {
-    static let fence = "WHERE id = ? AND attempt = ? AND lease_owner = ? AND state = 'running'"
-    static let clearLease = "lease_owner = NULL, lease_expires_at = NULL"
+    private static func update(_ set: String) -> String {
+        "UPDATE jobs SET \(set), lease_owner = NULL, lease_expires_at = NULL "
+            + "WHERE id = ? AND attempt = ? AND lease_owner = ? AND state = 'running'"
+    }
+
+    // Built once: the statement cache is keyed by SQL text.
+    static let succeeded = update("state = 'succeeded', result = ?, finished_at = ?")
+    static let retry = update("state = 'retrying', run_at = ?, errors = json_insert(errors, '$[#]', json(?))")
+    static let failed = update("state = 'failed', finished_at = ?, errors = json_insert(errors, '$[#]', json(?))")
+    static let snoozed = update("state = 'scheduled', run_at = ?, attempt = attempt - 1")
+    static let cancelled = update("state = 'cancelled', finished_at = ?")
+    static let released = update("state = 'queued', attempt = attempt - 1")
 
     let sql: String
     let arguments: StatementArguments
 
     init(_ outcome: JobOutcome) throws {
         let finished = SQLiteRow.millis(outcome.finishedAt)
-        let fenceArguments: [(any DatabaseValueConvertible)?] = [outcome.lease.id, outcome.lease.attempt, outcome.owner]
-        let set: String
         let values: [(any DatabaseValueConvertible)?]
         switch outcome.kind {
         case .succeeded(let result):
-            set = "state = 'succeeded', result = ?, finished_at = ?"
+            sql = Self.succeeded
             values = [try result.map(SQLiteRow.json), finished]
         case .retry(let at, let error):
-            set = "state = 'retrying', run_at = ?, errors = json_insert(errors, '$[#]', json(?))"
+            sql = Self.retry
             values = [SQLiteRow.millis(at), try SQLiteRow.json(error)]
         case .failed(let error):
-            set = "state = 'failed', finished_at = ?, errors = json_insert(errors, '$[#]', json(?))"
+            sql = Self.failed
             values = [finished, try SQLiteRow.json(error)]
         case .snoozed(let until):
-            set = "state = 'scheduled', run_at = ?, attempt = attempt - 1"
+            sql = Self.snoozed
             values = [SQLiteRow.millis(until)]
         case .cancelled:
-            set = "state = 'cancelled', finished_at = ?"
+            sql = Self.cancelled
             values = [finished]
         case .released:
-            set = "state = 'queued', attempt = attempt - 1"
+            sql = Self.released
             values = []
         }
-        sql = "UPDATE jobs SET \(set), \(Self.clearLease) \(Self.fence)"
-        arguments = StatementArguments(values + fenceArguments)
+        arguments = StatementArguments(values + [outcome.lease.id, outcome.lease.attempt, outcome.owner])
     }
 }

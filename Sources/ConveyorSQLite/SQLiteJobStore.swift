@@ -19,6 +19,8 @@ public final class SQLiteJobStore: JobStore {
             // WAL with synchronous=NORMAL survives a killed process; only an OS crash or
             // power loss can drop the last commits. See docs/deploying.md.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The claim and stage indexes are hot; keep them in memory rather than re-reading pages.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)

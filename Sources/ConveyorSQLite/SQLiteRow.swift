@@ -11,12 +11,22 @@ enum SQLiteRow {
         lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of
         """
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// Truncates, as the JSON timestamps do, so a job reads back exactly as it was written.
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func date(_ millis: Int64?) -> Date? { millis.map(date) }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try ConveyorJSON.encode(value), as: UTF8.self)
+    }
+
+    /// Most jobs carry no tags and no metadata; skip the encoder for those.
+    static func json(_ tags: [String]) throws -> String {
+        tags.isEmpty ? "[]" : try json(tags as [String]?)
+    }
+
+    static func json(_ value: JSONValue) throws -> String {
+        value == .object([:]) ? "{}" : try json(Optional(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -39,14 +39,14 @@ enum SQLiteSchema {
 
                     -- Claiming walks this index in claim order and never sees other states.
                     CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id) WHERE state = 'queued';
-                    -- The stager's and reaper's scans.
+                    -- The stager's scan. Immediate jobs never enter it.
                     CREATE INDEX jobs_waiting ON jobs (run_at) WHERE state IN ('scheduled', 'retrying');
-                    CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'running';
-                    CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
                     CREATE UNIQUE INDEX jobs_idempotency ON jobs (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
-                    -- Listing and queue counts.
-                    CREATE INDEX jobs_queue_state ON jobs (queue, state, id);
-                    CREATE INDEX jobs_state ON jobs (state, id);
+                    -- Queue counts, listing by state, and the lease reaper's look at running jobs.
+                    -- One index, not one per use: each is rewritten on every state change, and
+                    -- that is the hot path. The pruner walks the primary key instead: ids are
+                    -- time-ordered, so old jobs sort first.
+                    CREATE INDEX jobs_state_queue ON jobs (state, queue, id);
                     """)
         }
         return migrator

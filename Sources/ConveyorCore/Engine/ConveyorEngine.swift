@@ -4,9 +4,8 @@ import ServiceLifecycle
 
 /// Runs the worker pools and the maintenance services as one `Service`.
 ///
-/// Shutdown order matters: the pools stop claiming and drain first, then the
-/// ``BatchCompleter`` writes every outcome they handed in, and only then does `run()`
-/// return. The maintenance services stop at the start of shutdown.
+/// At shutdown each pool stops claiming, drains, and writes every outcome before
+/// `run()` returns. The maintenance services stop at the start of shutdown.
 public final class ConveyorEngine: Service {
     public let conveyor: Conveyor
     public let queues: [QueueWorkerConfiguration]
@@ -34,35 +33,26 @@ public final class ConveyorEngine: Service {
 
     public func run() async throws {
         let c = conveyor
-        let logger = c.logger
-        let completer = BatchCompleter(store: c.store, logger: logger)
-        logger.info(
+        c.logger.info(
             "engine starting",
             metadata: [
                 "owner": "\(owner)",
                 "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
             ])
         await withDiscardingTaskGroup { group in
-            group.addTask { await completer.run() }
             if runsMaintenance {
                 for service in maintenanceServices() {
                     group.addTask { await cancelWhenGracefulShutdown { await service.run() } }
                 }
             }
-            group.addTask {
-                await withDiscardingTaskGroup { pools in
-                    for configuration in self.queues {
-                        let worker = QueueWorker(
-                            configuration: configuration, owner: self.owner, store: c.store, registry: c.registry,
-                            completer: completer, notifier: c.notifier, clock: c.clock, metrics: c.metrics,
-                            logger: logger)
-                        pools.addTask { await worker.run() }
-                    }
-                }
-                await completer.finish()
+            for configuration in queues {
+                let worker = QueueWorker(
+                    configuration: configuration, owner: owner, store: c.store, registry: c.registry,
+                    notifier: c.notifier, clock: c.clock, metrics: c.metrics, logger: c.logger)
+                group.addTask { await worker.run() }
             }
         }
-        logger.info("engine stopped")
+        c.logger.info("engine stopped")
     }
 
     func maintenanceServices() -> [PeriodicService] {

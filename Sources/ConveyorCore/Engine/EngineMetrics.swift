@@ -5,38 +5,46 @@ import Metrics
 struct EngineMetrics: Sendable {
     let factory: any MetricsFactory
 
-    init(factory: any MetricsFactory) {
-        self.factory = factory
-    }
-
     func enqueued(queue: String, type: String, count: Int = 1) {
         Counter(label: "conveyor_jobs_enqueued_total", dimensions: [("queue", queue), ("type", type)], factory: factory)
             .increment(by: count)
     }
 
-    func started(_ job: ClaimedJob) {
-        counter("conveyor_jobs_started_total", job)
+    /// The handles for one queue and job type. Workers keep these rather than looking
+    /// metrics up by name for every job.
+    func jobs(queue: String, type: String) -> JobMetrics {
+        let dimensions = [("queue", queue), ("type", type)]
+        func counter(_ label: String) -> Counter { Counter(label: label, dimensions: dimensions, factory: factory) }
+        return JobMetrics(
+            started: counter("conveyor_jobs_started_total"),
+            succeeded: counter("conveyor_jobs_succeeded_total"),
+            failed: counter("conveyor_jobs_failed_total"),
+            retried: counter("conveyor_jobs_retried_total"),
+            cancelled: counter("conveyor_jobs_cancelled_total"),
+            snoozed: counter("conveyor_jobs_snoozed_total"),
+            duration: Timer(label: "conveyor_job_duration_seconds", dimensions: dimensions, factory: factory))
     }
+}
 
-    func finished(_ job: ClaimedJob, outcome: JobOutcome.Kind, seconds: Double) {
+struct JobMetrics {
+    let started: Counter
+    let succeeded: Counter
+    let failed: Counter
+    let retried: Counter
+    let cancelled: Counter
+    let snoozed: Counter
+    let duration: Timer
+
+    func finished(_ outcome: JobOutcome.Kind, after elapsed: Duration) {
         switch outcome {
-        case .succeeded: counter("conveyor_jobs_succeeded_total", job)
-        case .failed: counter("conveyor_jobs_failed_total", job)
-        case .retry: counter("conveyor_jobs_retried_total", job)
-        case .cancelled: counter("conveyor_jobs_cancelled_total", job)
-        case .snoozed: counter("conveyor_jobs_snoozed_total", job)
+        case .succeeded: succeeded.increment()
+        case .failed: failed.increment()
+        case .retry: retried.increment()
+        case .cancelled: cancelled.increment()
+        case .snoozed: snoozed.increment()
         case .released: break
         }
-        Timer(label: "conveyor_job_duration_seconds", dimensions: [("queue", job.queue), ("type", job.type)], factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
-    }
-
-    func queueDepth(queue: String, state: String, count: Int) {
-        Gauge(label: "conveyor_queue_depth", dimensions: [("queue", queue), ("state", state)], factory: factory)
-            .record(count)
-    }
-
-    private func counter(_ label: String, _ job: ClaimedJob) {
-        Counter(label: label, dimensions: [("queue", job.queue), ("type", job.type)], factory: factory).increment()
+        let c = elapsed.components
+        duration.recordNanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
     }
 }

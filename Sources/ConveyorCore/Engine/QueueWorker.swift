@@ -3,17 +3,26 @@ import Logging
 import ServiceLifecycle
 
 /// One queue's worker pool: claims jobs in batches, runs them under a lease with a
-/// heartbeat, and hands their outcomes to the ``BatchCompleter``.
+/// heartbeat, and writes their outcomes in batches.
 ///
-/// A single loop owns all the pool's state, fed by events: wake-ups from the notifier
-/// and the poll, finished jobs, and shutdown. At shutdown it stops claiming, lets
-/// running jobs finish within the grace period, then cancels the rest, whose outcome
-/// is `released`: back to `queued` with the attempt refunded.
+/// A single loop owns all the pool's state: the running jobs, the outcomes waiting to
+/// be written, the flags. Everything else (job tasks, the poll, the notifier, the
+/// heartbeat, writes) talks to it through one event stream, so nothing is shared and
+/// nothing needs a lock. At shutdown it stops claiming, lets running jobs finish
+/// within the grace period, then cancels the rest, whose outcome is `released`: back
+/// to `queued` with the attempt refunded. It returns once every outcome is written.
 final class QueueWorker: Sendable {
     private enum Event: Sendable {
         case wake
         case cooldownElapsed
-        case finished
+        case finished(LeaseKey, Result<JSONValue?, any Error>)
+        case stop(LeaseKey, StopReason)
+        case cancelJob(id: String)
+        case heartbeatDue
+        case heartbeatDone(LeaseReport?)
+        case written
+        /// A claim came back: the jobs, or nil when the store failed.
+        case claimed([ClaimedJob]?, limit: Int)
         case shutdown
         case graceExpired
         /// The task was cancelled: stop at once, but still hand running jobs back.
@@ -30,7 +39,6 @@ final class QueueWorker: Sendable {
     let owner: String
     private let store: any JobStore
     private let registry: JobRegistry
-    private let completer: BatchCompleter
     private let notifier: any Notifier
     private let clock: any ConveyorClock
     private let metrics: EngineMetrics
@@ -38,14 +46,12 @@ final class QueueWorker: Sendable {
 
     init(
         configuration: QueueWorkerConfiguration, owner: String, store: any JobStore, registry: JobRegistry,
-        completer: BatchCompleter, notifier: any Notifier, clock: any ConveyorClock, metrics: EngineMetrics,
-        logger: Logger
+        notifier: any Notifier, clock: any ConveyorClock, metrics: EngineMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.owner = owner
         self.store = store
         self.registry = registry
-        self.completer = completer
         self.notifier = notifier
         self.clock = clock
         self.metrics = metrics
@@ -56,15 +62,14 @@ final class QueueWorker: Sendable {
 
     func run() async {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
-        let executions = ExecutionRegistry()
         let signals = await notifier.subscribe()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.poll(continuation) }
-                    group.addTask { await self.listen(signals, continuation, executions) }
-                    group.addTask { await self.heartbeat(executions) }
-                    await self.loop(events, continuation, executions, &group)
+                    group.addTask { await self.listen(signals, continuation) }
+                    group.addTask { await self.tickHeartbeat(continuation) }
+                    await self.loop(events, continuation, &group)
                     group.cancelAll()
                 }
             } onGracefulShutdown: {
@@ -76,46 +81,103 @@ final class QueueWorker: Sendable {
     }
 
     private func loop(
-        _ events: AsyncStream<Event>, _ continuation: AsyncStream<Event>.Continuation,
-        _ executions: ExecutionRegistry, _ group: inout DiscardingTaskGroup
+        _ events: AsyncStream<Event>, _ continuation: AsyncStream<Event>.Continuation, _ group: inout DiscardingTaskGroup
     ) async {
         let config = configuration
-        var inFlight = 0
+        var running: [LeaseKey: RunningJob] = [:]
+        var completer = BatchCompleter()
+        var writing = false
+        var claiming = false
+        var beating = false
         var wantMore = true
         var shuttingDown = false
         var cooldownPending = false
         var lastClaim = ContinuousClock.now - config.fetchCooldown
+        var jobMetrics: [String: JobMetrics] = [:]
 
         for await event in events {
             switch event {
-            case .wake: wantMore = true
-            case .cooldownElapsed: cooldownPending = false
-            case .finished: inFlight -= 1
+            case .wake:
+                wantMore = true
+            case .cooldownElapsed:
+                cooldownPending = false
+            case .finished(let lease, let result):
+                guard let run = running.removeValue(forKey: lease) else { break }
+                run.timer?.cancel()
+                guard
+                    let outcome = OutcomeResolver.resolve(
+                        job: run.job, result: result, stopReason: run.reason, owner: owner, now: clock.now())
+                else {
+                    logger.warning("lease lost while running; its outcome is discarded", metadata: ["job_id": "\(lease.id)"])
+                    break
+                }
+                jobMetrics[run.job.type]?.finished(outcome.kind, after: run.started.duration(to: .now))
+                if case .failed(let error) = outcome.kind {
+                    logger.warning("job failed", metadata: ["job_id": "\(lease.id)", "error": "\(error.message)"])
+                }
+                completer.add(outcome)
+            case .stop(let lease, let reason):
+                running[lease]?.stop(reason)
+            case .cancelJob(let id):
+                for lease in running.keys where lease.id == id { running[lease]?.stop(.cancelRequested) }
+            case .heartbeatDue:
+                guard !beating, !running.isEmpty else { break }
+                beating = true
+                let leases = Array(running.keys)
+                group.addTask { continuation.yield(.heartbeatDone(await self.extend(leases))) }
+            case .heartbeatDone(let report):
+                beating = false
+                for lease in report?.cancelRequested ?? [] { running[lease]?.stop(.cancelRequested) }
+                for lease in report?.lost ?? [] { running[lease]?.stop(.leaseLost) }
+            case .written:
+                writing = false
+            case .claimed(let jobs, let limit):
+                claiming = false
+                wantMore = jobs?.count == limit
+                for job in jobs ?? [] {
+                    if shuttingDown {
+                        // Claimed as shutdown began: hand it straight back.
+                        completer.add(JobOutcome(lease: job.lease, owner: owner, kind: .released, finishedAt: clock.now()))
+                        continue
+                    }
+                    let handles = jobMetrics[job.type] ?? metrics.jobs(queue: job.queue, type: job.type)
+                    jobMetrics[job.type] = handles
+                    handles.started.increment()
+                    running[job.lease] = start(job, continuation)
+                }
             case .shutdown:
                 guard !shuttingDown else { break }
                 shuttingDown = true
-                logger.info("stopping: waiting for \(inFlight) running jobs", metadata: ["grace": "\(config.gracePeriod)"])
+                logger.info("stopping: waiting for \(running.count) running jobs", metadata: ["grace": "\(config.gracePeriod)"])
                 group.addTask {
                     try? await Task.sleep(for: config.gracePeriod)
                     continuation.yield(.graceExpired)
                 }
             case .graceExpired, .hardStop:
-                if inFlight > 0 { logger.warning("handing \(inFlight) running jobs back to the queue") }
                 shuttingDown = true
-                await executions.stopAll(reason: .shutdown)
+                if !running.isEmpty { logger.warning("handing \(running.count) running jobs back to the queue") }
+                for lease in running.keys { running[lease]?.stop(.shutdown) }
                 group.addTask {
                     try? await Task.sleep(for: Self.abandonAfter)
                     continuation.yield(.abandon)
                 }
             case .abandon:
-                if inFlight > 0 { logger.error("\(inFlight) handlers ignored cancellation; their leases will expire") }
+                if !running.isEmpty { logger.error("\(running.count) handlers ignored cancellation; their leases will expire") }
                 return
             }
+
+            if !writing, let batch = completer.takeBatch() {
+                writing = true
+                group.addTask {
+                    await BatchCompleter.write(batch, to: self.store, logger: self.logger)
+                    continuation.yield(.written)
+                }
+            }
             if shuttingDown {
-                if inFlight == 0 { break }
+                if running.isEmpty && !writing && !claiming && completer.isEmpty { return }
                 continue
             }
-            guard wantMore, inFlight < config.concurrency else { continue }
+            guard wantMore, !claiming, running.count < config.concurrency else { continue }
 
             let sinceLast = lastClaim.duration(to: .now)
             if sinceLast < config.fetchCooldown {
@@ -129,71 +191,60 @@ final class QueueWorker: Sendable {
                 }
                 continue
             }
+            // The claim runs beside the loop, so finished jobs keep flowing while it waits
+            // for the database.
             lastClaim = .now
-            let limit = min(config.batchSize, config.concurrency - inFlight)
-            let now = clock.now()
-            let jobs: [ClaimedJob]
-            do {
-                jobs = try await store.claimJobs(
-                    queue: config.queue, limit: limit, owner: owner,
-                    leaseUntil: now.addingTimeInterval(config.leaseDuration.seconds), now: now)
-            } catch {
-                // The poll wakes us again; a store outage must never end the loop.
-                logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
-                wantMore = false
-                continue
-            }
-            wantMore = jobs.count == limit
-            for job in jobs {
-                inFlight += 1
-                group.addTask {
-                    if let outcome = await self.execute(job, executions) {
-                        await self.completer.submit(outcome)
-                    }
-                    continuation.yield(.finished)
-                }
-            }
+            claiming = true
+            let limit = min(config.batchSize, config.concurrency - running.count)
+            group.addTask { continuation.yield(.claimed(await self.claim(limit: limit), limit: limit)) }
         }
     }
 
-    private func execute(_ job: ClaimedJob, _ executions: ExecutionRegistry) async -> JobOutcome? {
-        metrics.started(job)
-        let started = ContinuousClock.now
-        var jobLogger = logger
-        jobLogger[metadataKey: "job_id"] = "\(job.id)"
-        jobLogger[metadataKey: "job_type"] = "\(job.type)"
+    private func claim(limit: Int) async -> [ClaimedJob]? {
+        let now = clock.now()
+        do {
+            return try await store.claimJobs(
+                queue: configuration.queue, limit: limit, owner: owner,
+                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.seconds), now: now)
+        } catch {
+            // The poll wakes us again; a store outage must never end the loop.
+            logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
+        }
+    }
+
+    /// Starts the handler in its own task, so it alone can be cancelled.
+    private func start(_ job: ClaimedJob, _ continuation: AsyncStream<Event>.Continuation) -> RunningJob {
         let context = JobContext(
             id: job.id, type: job.type, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
-            tenant: job.tenant, logger: jobLogger)
+            tenant: job.tenant, logger: logger)
         let handler = registry.handler(for: job.type)
-        let task = Task<JSONValue?, any Error> {
-            guard let handler else {
-                throw MissingHandlerError(type: job.type)
+        let task = Task {
+            let result: Result<JSONValue?, any Error>
+            if let handler {
+                do { result = .success(try await handler.execute(job.payload, context)) } catch { result = .failure(error) }
+            } else {
+                result = .failure(MissingHandlerError(type: job.type))
             }
-            return try await handler.execute(job.payload, context)
+            continuation.yield(.finished(job.lease, result))
         }
-        await executions.register(job.lease, task: task)
         let timer: Task<Void, Never>? = job.timeoutSeconds.map { seconds in
             Task {
                 try? await Task.sleep(for: .seconds(seconds))
-                if !Task.isCancelled { await executions.stop(job.lease, reason: .timeout) }
+                if !Task.isCancelled { continuation.yield(.stop(job.lease, .timeout)) }
             }
         }
-        let result = await task.result
-        timer?.cancel()
-        let reason = await executions.finish(job.lease)
-        guard
-            let outcome = OutcomeResolver.resolve(
-                job: job, result: result, stopReason: reason, owner: owner, now: clock.now())
-        else {
-            jobLogger.warning("lease lost while running; its outcome is discarded")
+        return RunningJob(job: job, task: task, timer: timer)
+    }
+
+    private func extend(_ leases: [LeaseKey]) async -> LeaseReport? {
+        do {
+            let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
+            return try await store.extendLeases(leases, owner: owner, until: until)
+        } catch {
+            logger.error("extending leases failed", metadata: ["error": "\(String(reflecting: error))"])
             return nil
         }
-        metrics.finished(job, outcome: outcome.kind, seconds: started.duration(to: .now).seconds)
-        if case .failed(let error) = outcome.kind {
-            jobLogger.warning("job failed", metadata: ["error": "\(error.message)"])
-        }
-        return outcome
     }
 
     private func poll(_ continuation: AsyncStream<Event>.Continuation) async {
@@ -205,34 +256,22 @@ final class QueueWorker: Sendable {
         }
     }
 
-    private func listen(
-        _ signals: AsyncStream<EngineSignal>, _ continuation: AsyncStream<Event>.Continuation,
-        _ executions: ExecutionRegistry
-    ) async {
+    private func tickHeartbeat(_ continuation: AsyncStream<Event>.Continuation) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+            continuation.yield(.heartbeatDue)
+        }
+    }
+
+    private func listen(_ signals: AsyncStream<EngineSignal>, _ continuation: AsyncStream<Event>.Continuation) async {
         for await signal in signals {
             switch signal {
             case .jobsAvailable(let queue) where queue == configuration.queue:
                 continuation.yield(.wake)
             case .cancelRequested(let id):
-                await executions.stop(jobID: id, reason: .cancelRequested)
+                continuation.yield(.cancelJob(id: id))
             default:
                 break
-            }
-        }
-    }
-
-    private func heartbeat(_ executions: ExecutionRegistry) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.heartbeatInterval)
-            let leases = await executions.leases
-            guard !leases.isEmpty else { continue }
-            do {
-                let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
-                let report = try await store.extendLeases(leases, owner: owner, until: until)
-                for lease in report.cancelRequested { await executions.stop(lease, reason: .cancelRequested) }
-                for lease in report.lost { await executions.stop(lease, reason: .leaseLost) }
-            } catch {
-                logger.error("extending leases failed", metadata: ["error": "\(String(reflecting: error))"])
             }
         }
     }

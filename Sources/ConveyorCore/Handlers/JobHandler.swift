@@ -63,7 +63,7 @@ public struct JobContext: Sendable {
     public var attempt: Int
     public var maxAttempts: Int
     public var tenant: String
-    public var logger: Logger
+    private let baseLogger: Logger
 
     public init(
         id: String, type: String, queue: String = "default", attempt: Int = 1, maxAttempts: Int = 3,
@@ -75,7 +75,17 @@ public struct JobContext: Sendable {
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.tenant = tenant
-        self.logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger that tags every line with the job's id, type and attempt. Made on use:
+    /// setting metadata costs more than running a small job.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "job_id"] = "\(id)"
+        logger[metadataKey: "job_type"] = "\(type)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        return logger
     }
 }
 

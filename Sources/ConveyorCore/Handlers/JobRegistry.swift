@@ -20,6 +20,7 @@ public struct AnyJobHandler: Sendable {
                 throw PayloadDecodingError(type: H.type, underlying: error)
             }
             let output = try await handler.run(payload, context: context)
+            if let json = output as? JSONValue? { return json }
             return try ConveyorJSON.decode(JSONValue?.self, from: ConveyorJSON.encode(output))
         }
     }

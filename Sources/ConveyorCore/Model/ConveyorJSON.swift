@@ -37,12 +37,16 @@ public enum ConveyorJSON {
         return try? Date(text, strategy: Date.ISO8601FormatStyle())
     }
 
+    // Configured once and shared: making a coder costs more than most payloads take to code.
+    private static let sharedEncoder = encoder()
+    private static let sharedDecoder = decoder()
+
     /// Encodes a value for a JSON column or response body.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try encoder().encode(value)
+        try sharedEncoder.encode(value)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try decoder().decode(type, from: data)
+        try sharedDecoder.decode(type, from: data)
     }
 }

@@ -1,22 +1,43 @@
 import Foundation
 
 /// Job identifiers are UUIDv7 strings: lowercase, time-ordered, so sorting by id is
-/// sorting by creation time, which cursor pagination relies on.
+/// sorting by creation time, which cursor pagination and the pruner rely on.
 public enum JobID {
     public static func make(at date: Date = Date()) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
+        // Two draws, not sixteen: each draw from the system generator is a syscall.
         var rng = SystemRandomNumberGenerator()
-        for i in 6..<16 { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte -> String in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-"
-            + String(c[16..<20]) + "-" + String(c[20..<32])
+        let high = millis(date) << 16 | 0x7000 | (rng.next() & 0x0FFF)
+        let low = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        return format(high, low)
+    }
+
+    /// The smallest id made at `date`: every id made earlier sorts below it.
+    public static func lowerBound(at date: Date) -> String {
+        format(millis(date) << 16, 0)
+    }
+
+    private static func millis(_ date: Date) -> UInt64 {
+        UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
+    }
+
+    /// 8-4-4-4-12 lowercase hex of the 128 bits `high`·`low`.
+    private static func format(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits = Array("0123456789abcdef".utf8)
+            var out = 0
+            var nibble = 0
+            for word in [high, low] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                        buffer[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    buffer[out] = digits[Int((word >> UInt64(shift)) & 0xF)]
+                    out += 1
+                    nibble += 1
+                }
+            }
+            return out
+        }
     }
 }

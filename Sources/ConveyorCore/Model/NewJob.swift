@@ -22,13 +22,14 @@ public struct NewJob: Sendable, Hashable {
     public var rerunOf: String?
 
     public init(
-        id: String = JobID.make(), type: String, queue: String = "default", priority: Int = 0,
+        id: String? = nil, type: String, queue: String = "default", priority: Int = 0,
         payload: JSONValue = .object([:]), runAt: Date, maxAttempts: Int = 3, backoff: BackoffPolicy = .default,
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String] = [],
         tenant: String = "default", metadata: JSONValue = .object([:]), createdAt: Date,
         workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil
     ) {
-        self.id = id
+        // The id carries the creation time, so it comes from the same clock as `createdAt`.
+        self.id = id ?? JobID.make(at: createdAt)
         self.type = type
         self.queue = queue
         self.priority = priority

@@ -49,8 +49,10 @@ struct BenchCommand: AsyncParsableCommand {
         let group = ServiceGroup(services: [engine], logger: logger)
         let runner = Task { try await group.run() }
         let drainStart = ContinuousClock.now
+        // Counting in the store is itself a scan; wait on the handlers, then confirm.
+        await probe.waitForCount(jobs)
         while try await succeeded(store) < jobs {
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(2))
         }
         let drainSeconds = drainStart.duration(to: .now).seconds
         print(String(format: "processed: %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / drainSeconds, jobs, drainSeconds))
@@ -104,10 +106,22 @@ private actor StartProbe {
     /// throughput phase does not fill it.
     private var early: Set<String> = []
     private var armed = false
+    private var count = 0
+    private var countWaiter: (target: Int, continuation: CheckedContinuation<Void, Never>)?
 
     func arm() { armed = true }
 
+    func waitForCount(_ target: Int) async {
+        if count >= target { return }
+        await withCheckedContinuation { countWaiter = (target, $0) }
+    }
+
     func started(_ id: String) {
+        count += 1
+        if let waiter = countWaiter, count >= waiter.target {
+            countWaiter = nil
+            waiter.continuation.resume()
+        }
         if let continuation = waiting.removeValue(forKey: id) {
             continuation.resume()
         } else if armed {

@@ -337,3 +337,19 @@ extension Array {
         return out
     }
 }
+
+@Suite("Job ids")
+struct JobIDTests {
+    @Test func idsAreUUIDv7AndSortByTime() {
+        let early = JobID.make(at: Date(timeIntervalSince1970: 1_700_000_000))
+        let late = JobID.make(at: Date(timeIntervalSince1970: 1_700_000_000.002))
+        #expect(early.count == 36)
+        #expect(early.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        #expect(early[early.index(early.startIndex, offsetBy: 14)] == "7", "version 7")
+        #expect("89ab".contains(early[early.index(early.startIndex, offsetBy: 19)]), "RFC 4122 variant")
+        #expect(early < late)
+        #expect(JobID.lowerBound(at: Date(timeIntervalSince1970: 1_700_000_000)) <= early)
+        #expect(JobID.lowerBound(at: Date(timeIntervalSince1970: 1_700_000_000.001)) > early)
+        #expect(Set((0..<1000).map { _ in JobID.make() }).count == 1000)
+    }
+}
