@@ -11,8 +11,9 @@ enum SQLiteRow {
         lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of
         """
 
-    /// Truncates, as the JSON timestamps do, so a job reads back exactly as it was written.
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Rounds, as the JSON timestamps do: times are whole milliseconds from the clock on,
+    /// so rounding only removes floating-point noise.
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func date(_ millis: Int64?) -> Date? { millis.map(date) }
 

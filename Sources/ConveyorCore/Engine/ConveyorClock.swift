@@ -9,7 +9,15 @@ public protocol ConveyorClock: Sendable {
 
 public struct SystemClock: ConveyorClock {
     public init() {}
-    public func now() -> Date { Date() }
+    public func now() -> Date { Date().truncatedToMilliseconds }
+}
+
+extension Date {
+    /// Conveyor keeps times to the millisecond on every surface; dropping the rest at the
+    /// source means a job reads back exactly as it was written.
+    public var truncatedToMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
 }
 
 /// A clock that moves only when told to.

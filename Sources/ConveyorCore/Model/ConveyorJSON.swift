@@ -28,8 +28,14 @@ public enum ConveyorJSON {
         return decoder
     }
 
+    /// `2026-01-31T12:00:00.123Z`. Rounds to the nearest millisecond (the formatter
+    /// would truncate, turning a stored .123 that is really .12299999 into .122).
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (millis.floorDiv(1000), millis.floorMod(1000))
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     public static func parseDate(_ text: String) -> Date? {
@@ -49,4 +55,9 @@ public enum ConveyorJSON {
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try sharedDecoder.decode(type, from: data)
     }
+}
+
+extension Int64 {
+    fileprivate func floorDiv(_ d: Int64) -> Int64 { (self - floorMod(d)) / d }
+    fileprivate func floorMod(_ d: Int64) -> Int64 { ((self % d) + d) % d }
 }

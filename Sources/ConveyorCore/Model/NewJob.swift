@@ -34,7 +34,7 @@ public struct NewJob: Sendable, Hashable {
         self.queue = queue
         self.priority = priority
         self.payload = payload
-        self.runAt = runAt
+        self.runAt = runAt.truncatedToMilliseconds
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.timeoutSeconds = timeoutSeconds
@@ -42,7 +42,7 @@ public struct NewJob: Sendable, Hashable {
         self.tags = tags
         self.tenant = tenant
         self.metadata = metadata
-        self.createdAt = createdAt
+        self.createdAt = createdAt.truncatedToMilliseconds
         self.workflowID = workflowID
         self.step = step
         self.rerunOf = rerunOf

@@ -353,3 +353,18 @@ struct JobIDTests {
         #expect(Set((0..<1000).map { _ in JobID.make() }).count == 1000)
     }
 }
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test func datesRoundTripToTheMillisecond() throws {
+        for _ in 0..<2000 {
+            let date = SystemClock().now()
+            let text = ConveyorJSON.formatDate(date)
+            #expect(text.count == 24, "\(text)")
+            let parsed = try #require(ConveyorJSON.parseDate(text))
+            #expect(ConveyorJSON.formatDate(parsed) == text)
+            #expect(abs(parsed.timeIntervalSince(date)) < 0.0005)
+        }
+        #expect(ConveyorJSON.formatDate(Date(timeIntervalSince1970: 1_800_000_000.123)) == "2027-01-15T08:00:00.123Z")
+    }
+}
