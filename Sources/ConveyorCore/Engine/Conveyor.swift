@@ -174,7 +174,8 @@ extension AnyJobHandler {
             try decodePayload(ConveyorJSON.encode(payload))
             return nil
         } catch {
-            return ValidationFailure("payload", DecodingErrorDescription.describe(error))
+            let field = DecodingErrorDescription.fieldPath(error).map { "payload.\($0)" } ?? "payload"
+            return ValidationFailure(field, DecodingErrorDescription.describe(error))
         }
     }
 }

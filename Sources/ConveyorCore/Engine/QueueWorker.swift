@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Tracing
 
 /// One queue's worker pool: claims jobs in batches, runs them under a lease with a
 /// heartbeat, and writes their outcomes in batches.
@@ -221,10 +222,17 @@ final class QueueWorker: Sendable {
         let handler = registry.handler(for: job.type)
         let task = Task {
             let result: Result<JSONValue?, any Error>
-            if let handler {
-                do { result = .success(try await handler.execute(job.payload, context)) } catch { result = .failure(error) }
-            } else {
-                result = .failure(MissingHandlerError(type: job.type))
+            do {
+                result = .success(
+                    try await withSpan("job \(job.type)", ofKind: .consumer) { span in
+                        span.attributes["conveyor.job.id"] = job.id
+                        span.attributes["conveyor.job.queue"] = job.queue
+                        span.attributes["conveyor.job.attempt"] = job.attempt
+                        guard let handler else { throw MissingHandlerError(type: job.type) }
+                        return try await handler.execute(job.payload, context)
+                    })
+            } catch {
+                result = .failure(error)
             }
             continuation.yield(.finished(job.lease, result))
         }

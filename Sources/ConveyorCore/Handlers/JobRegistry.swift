@@ -69,6 +69,18 @@ public enum DecodingErrorDescription {
         }
     }
 
+    /// The dotted path of the field a decoding error is about, if it names one.
+    public static func fieldPath(_ error: any Error) -> String? {
+        guard let error = error as? DecodingError else { return nil }
+        let keys: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let ctx): keys = ctx.codingPath + [key]
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx): keys = ctx.codingPath
+        @unknown default: return nil
+        }
+        return keys.isEmpty ? nil : path(keys)
+    }
+
     public static func path(_ keys: [any CodingKey]) -> String {
         var out = ""
         for key in keys {

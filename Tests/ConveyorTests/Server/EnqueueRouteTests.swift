@@ -162,7 +162,7 @@ extension ServerTests {
             try await ServerHarness().run { client in
                 let response = try await client.send(.post, "/v1/jobs", json: #"{"type":"echo","payload":{"txt":"x"}}"#)
                 let problem = try expectProblem(response, .unprocessableContent, type: "validation")
-                #expect(problem.fields == ["payload"])
+                #expect(problem.fields == ["payload.text"], "the field path reaches into the payload")
                 #expect(problem.errors?.first?.message.contains("text") == true)
             }
         }

@@ -53,7 +53,7 @@ extension ServerTests {
                 _ = try await client.send(.delete, "/v1/jobs/\(job.id)")
                 let breaking = try await client.send(
                     .post, "/v1/jobs/\(job.id)/actions", json: #"{"type":"rerun","payload":{"payload":{"text":null}}}"#)
-                #expect(try expectProblem(breaking, .unprocessableContent).fields == ["payload.payload"])
+                #expect(try expectProblem(breaking, .unprocessableContent).fields == ["payload.payload.text"])
                 let flat = try await client.send(
                     .post, "/v1/jobs/\(job.id)/actions", json: #"{"type":"rerun","payload":{"count":2}}"#)
                 #expect(try expectProblem(flat, .unprocessableContent).fields == ["payload.count"])

@@ -1,0 +1,68 @@
+// A Swift service with its own job types, served over HTTP beside the built-in `http` type.
+//
+//   swift run conveyor-example
+//   curl -s -X POST localhost:8080/v1/jobs -H 'content-type: application/json' \
+//        -d '{"type":"send_welcome_email","payload":{"to":"ada@example.com","name":"Ada"}}'
+import AsyncHTTPClient
+import ConveyorCore
+import ConveyorHTTPJob
+import ConveyorSQLite
+import ConveyorServer
+import Logging
+import Prometheus
+
+/// A typed job: the payload is checked at enqueue time, and a bad one is a 422.
+struct SendWelcomeEmail: JobHandler {
+    struct Payload: Codable, Sendable {
+        var to: String
+        var name: String
+    }
+
+    struct Sent: Codable, Sendable {
+        var messageID: String
+    }
+
+    static let type = "send_welcome_email"
+    // Three attempts, one, five and fifteen minutes apart.
+    static var defaults: JobDefaults {
+        JobDefaults(queue: "emails", maxAttempts: 3, backoff: .list(seconds: [60, 300, 900]), timeoutSeconds: 30)
+    }
+
+    func run(_ payload: Payload, context: JobContext) async throws -> Sent {
+        guard payload.to.contains("@") else {
+            // Retrying cannot fix a bad address: fail now.
+            throw JobControl.fail("'\(payload.to)' is not an email address")
+        }
+        context.logger.info("sending welcome email to \(payload.to)")
+        try await Task.sleep(for: .milliseconds(50))  // stands in for the mail provider's API
+        return Sent(messageID: "msg-\(context.id.prefix(8))")
+    }
+}
+
+@main
+struct ExampleServer {
+    static func main() async throws {
+        let logger = Logger(label: "example")
+        let store = try SQLiteJobStore(path: "./example.sqlite")
+        try await store.migrate()
+
+        var handlers = JobRegistry()
+        handlers.register(SendWelcomeEmail())
+        handlers.register(HTTPJob(httpClient: .shared))
+        let conveyor = Conveyor(store: store, registry: handlers, logger: logger)
+
+        // Jobs can be enqueued from Swift as well as over HTTP.
+        try await conveyor.enqueue(SendWelcomeEmail.self, SendWelcomeEmail.Payload(to: "grace@example.com", name: "Grace"))
+
+        let engine = ConveyorEngine(
+            conveyor: conveyor,
+            queues: [
+                QueueWorkerConfiguration(queue: "default", concurrency: 10),
+                QueueWorkerConfiguration(queue: "emails", concurrency: 5),
+            ])
+        let app = buildApplication(
+            conveyor: conveyor, configuration: ServerConfiguration(queues: ["default", "emails"]),
+            registry: PrometheusCollectorRegistry(), services: [engine], logger: logger)
+        try await app.runService()
+    }
+}
