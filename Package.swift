@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "conveyor", targets: ["conveyor"]),
         .library(name: "ConveyorCore", targets: ["ConveyorCore"]),
         .library(name: "ConveyorSQLite", targets: ["ConveyorSQLite"]),
+        .library(name: "ConveyorPostgres", targets: ["ConveyorPostgres"]),
         .library(name: "ConveyorServer", targets: ["ConveyorServer"]),
         .library(name: "ConveyorClient", targets: ["ConveyorClient"]),
         .library(name: "ConveyorHTTPJob", targets: ["ConveyorHTTPJob"]),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // Domain, state machine, store protocol and engine. No HTTP, no SQL.
@@ -40,6 +42,15 @@ let package = Package(
             dependencies: [
                 "ConveyorCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The PostgreSQL store, notifier and leader election (postgres-nio), for many nodes.
+        .target(
+            name: "ConveyorPostgres",
+            dependencies: [
+                "ConveyorCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The built-in `http` job type (Cloud Tasks semantics).
@@ -70,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "conveyor",
             dependencies: [
-                "ConveyorCore", "ConveyorSQLite", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                "ConveyorCore", "ConveyorSQLite", "ConveyorPostgres", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -87,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "ConveyorTests",
             dependencies: [
-                "ConveyorCore", "ConveyorSQLite", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                "ConveyorCore", "ConveyorSQLite", "ConveyorPostgres", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

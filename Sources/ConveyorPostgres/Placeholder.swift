@@ -1,0 +1,2 @@
+import ConveyorCore
+import PostgresNIO
