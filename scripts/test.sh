@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Builds once (debug) and runs every test: the Swift suites, then the crash test
-# against the real `conveyor` binary. Usage: scripts/test.sh [swift test filter]
+# Builds once (debug) and runs every test: the Swift suites (the store conformance
+# suite against SQLite and a throwaway PostgreSQL cluster), then the crash and
+# multi-node tests against the real `conveyor` binary.
+# Usage: scripts/test.sh [swift test filter]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build --build-tests
 if [ $# -gt 0 ]; then
-  swift test --skip-build --filter "$1"
-  exit 0
+  exec scripts/with-postgres.sh swift test --skip-build --filter "$1"
 fi
-swift test --skip-build
-CONVEYOR_BIN="$PWD/.build/debug/conveyor" python3 Tests/crash/crash_test.py
+export CONVEYOR_BIN="$PWD/.build/debug/conveyor"
+scripts/with-postgres.sh bash -c '
+  set -euo pipefail
+  swift test --skip-build
+  python3 Tests/crash/crash_test.py
+'
