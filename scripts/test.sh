@@ -15,4 +15,6 @@ scripts/with-postgres.sh bash -c '
   set -euo pipefail
   swift test --skip-build
   python3 Tests/crash/crash_test.py
+  python3 Tests/multinode/multinode_test.py
+  python3 Tests/multinode/pg_restart_test.py
 '

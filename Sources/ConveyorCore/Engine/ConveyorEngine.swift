@@ -10,19 +10,23 @@ public final class ConveyorEngine: Service {
     public let conveyor: Conveyor
     public let queues: [QueueWorkerConfiguration]
     public let maintenance: MaintenanceConfiguration
-    /// Runs the stager, lease reaper and pruner in this process.
-    public let runsMaintenance: Bool
+    /// Picks the one node that runs the stager, lease reaper and pruner.
+    public let elector: any LeaderElector
+    /// Applies migrations before the workers start, retrying while the store is unreachable.
+    public let migrateOnStart: Bool
     /// Names this process in leases, so an operator can tell which node holds a job.
     public let owner: String
 
     public init(
         conveyor: Conveyor, queues: [QueueWorkerConfiguration], maintenance: MaintenanceConfiguration = .init(),
-        runsMaintenance: Bool = true, owner: String = ConveyorEngine.defaultOwner()
+        elector: any LeaderElector = SoleLeader(), migrateOnStart: Bool = false,
+        owner: String = ConveyorEngine.defaultOwner()
     ) {
         self.conveyor = conveyor
         self.queues = queues
         self.maintenance = maintenance
-        self.runsMaintenance = runsMaintenance
+        self.elector = elector
+        self.migrateOnStart = migrateOnStart
         self.owner = owner
     }
 
@@ -39,10 +43,20 @@ public final class ConveyorEngine: Service {
                 "owner": "\(owner)",
                 "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
             ])
+        if migrateOnStart {
+            guard await migrate() else { return }
+        }
         await withDiscardingTaskGroup { group in
-            if runsMaintenance {
-                for service in maintenanceServices() {
-                    group.addTask { await cancelWhenGracefulShutdown { await service.run() } }
+            let services = maintenanceServices()
+            let elector = self.elector
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    await elector.whileLeader {
+                        c.logger.info("leading: running maintenance on this node")
+                        await withDiscardingTaskGroup { maintenance in
+                            for service in services { maintenance.addTask { await service.run() } }
+                        }
+                    }
                 }
             }
             for configuration in queues {
@@ -53,6 +67,22 @@ public final class ConveyorEngine: Service {
             }
         }
         c.logger.info("engine stopped")
+    }
+
+    /// Retries until the schema is current; false if shutdown came first.
+    private func migrate() async -> Bool {
+        var delay = 0.2
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await conveyor.store.migrate()
+                return true
+            } catch {
+                conveyor.logger.error("migrating the store failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 5)
+            }
+        }
+        return false
     }
 
     func maintenanceServices() -> [PeriodicService] {

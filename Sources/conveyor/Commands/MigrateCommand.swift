@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorCore
+import Logging
 
 /// `conveyor migrate`: applies pending schema migrations and exits.
 struct MigrateCommand: AsyncParsableCommand {
@@ -9,8 +10,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let database = try engine.databaseLocation()
-        let store = try database.openStore()
-        try await store.migrate()
+        let backend = try database.openBackend(logger: Logger(label: "conveyor.migrate"))
+        try await backend.withServices { try await backend.store.migrate() }
         print("migrations applied to \(database)")
     }
 }

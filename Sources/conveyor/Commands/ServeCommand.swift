@@ -27,12 +27,13 @@ struct ServeCommand: AsyncParsableCommand {
         let maxBody = self.maxBodyBytes ?? env["CONVEYOR_MAX_BODY_BYTES"].flatMap(Int.init) ?? 1_048_576
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
-        try await runtime.conveyor.store.migrate()
-        let engineService = ConveyorEngine(conveyor: runtime.conveyor, queues: queues)
+        // The store's services start first and stop last; /readyz says not ready until
+        // the engine has migrated the schema.
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue)),
-            registry: runtime.registry, services: [engineService], logger: runtime.logger)
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues)],
+            logger: runtime.logger)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",
             metadata: ["queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))"])

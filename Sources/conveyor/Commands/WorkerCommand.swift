@@ -12,12 +12,11 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
-        try await runtime.conveyor.store.migrate()
-        let engineService = ConveyorEngine(conveyor: runtime.conveyor, queues: queues)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
+        let services = runtime.backend.services + [runtime.engine(queues: queues)]
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: engineService)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: runtime.logger))
         try await group.run()
     }

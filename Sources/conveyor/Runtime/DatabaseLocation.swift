@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConveyorCore
+import ConveyorPostgres
 import ConveyorSQLite
+import Logging
+import ServiceLifecycle
 
 /// Where the jobs live, from `--database` or `CONVEYOR_DATABASE_URL`: a file path, a
 /// `sqlite:` URL, or a `postgres://` URL.
@@ -34,13 +37,17 @@ enum DatabaseLocation: CustomStringConvertible {
         }
     }
 
-    /// Opens the store. The caller migrates it.
-    func openStore() throws -> any JobStore {
+    /// Opens the store and what goes with it. The caller runs `services` first, then migrates.
+    func openBackend(logger: Logger) throws -> Backend {
         switch self {
         case .sqlite(let path):
-            return try SQLiteJobStore(path: path)
-        case .postgres:
-            throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite path.")
+            return Backend(store: try SQLiteJobStore(path: path), notifier: LocalNotifier(), services: []) { _ in SoleLeader() }
+        case .postgres(let url):
+            let store = try PostgresJobStore(url: url, logger: logger)
+            let notifier = PostgresNotifier(client: store.client, logger: logger)
+            return Backend(store: store, notifier: notifier, services: [store, notifier]) { holder in
+                PostgresLeaderElector(client: store.client, holder: holder, logger: logger)
+            }
         }
     }
 
@@ -50,5 +57,26 @@ enum DatabaseLocation: CustomStringConvertible {
             let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
         else { return url }
         return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+    }
+}
+
+/// A store with its notifier, its leader election, and the services they need running.
+struct Backend {
+    let store: any JobStore
+    let notifier: any Notifier
+    /// Long-running parts (a connection pool, a LISTEN loop) that must run before and
+    /// stop after everything that uses the store.
+    let services: [any Service]
+    let elector: @Sendable (_ holder: String) -> any LeaderElector
+
+    /// Runs `body` with the backend's services running, for one-shot commands.
+    func withServices<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard !services.isEmpty else { return try await body() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            for service in services { group.addTask { try await service.run(); return nil } }
+            let result = try await body()
+            group.cancelAll()
+            return result
+        }
     }
 }

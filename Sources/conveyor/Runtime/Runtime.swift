@@ -12,6 +12,7 @@ struct Runtime {
     let registry: PrometheusCollectorRegistry
     let logger: Logger
     let database: DatabaseLocation
+    let backend: Backend
 
     /// Sets up the process once: logging and metrics are global in Swift's server libraries.
     static func bootstrap(options: EngineOptions) throws -> Runtime {
@@ -25,10 +26,18 @@ struct Runtime {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "conveyor")
         let database = try options.databaseLocation()
-        let store = try database.openStore()
+        let backend = try database.openBackend(logger: logger)
         let conveyor = Conveyor(
-            store: store, registry: builtInHandlers(), metricsFactory: MetricsSystem.factory, logger: logger)
-        return Runtime(conveyor: conveyor, registry: registry, logger: logger, database: database)
+            store: backend.store, registry: builtInHandlers(), notifier: backend.notifier,
+            metricsFactory: MetricsSystem.factory, logger: logger)
+        return Runtime(conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend)
+    }
+
+    /// The engine for `queues`, migrating the store before its workers start.
+    func engine(queues: [QueueWorkerConfiguration]) -> ConveyorEngine {
+        let owner = ConveyorEngine.defaultOwner()
+        return ConveyorEngine(
+            conveyor: conveyor, queues: queues, elector: backend.elector(owner), migrateOnStart: true, owner: owner)
     }
 
     /// The job types every Conveyor binary can run.

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Restart PostgreSQL under a running cluster: nothing is lost, and the nodes recover
+by themselves (their loops log, back off and retry; /readyz reports not ready meanwhile).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cluster import Node, Recorder, api, counts, enqueue_http, fresh_database, free_port, wait_for_succeeded
+
+JOBS = 3000
+
+
+def pg_ctl(*args):
+    binary = os.path.join(os.environ["CONVEYOR_TEST_POSTGRES_BIN"], "pg_ctl")
+    command = [binary, "-D", os.environ["CONVEYOR_TEST_POSTGRES_DATA"], *args]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--"] + command
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    if not os.environ.get("CONVEYOR_TEST_POSTGRES_DATA"):
+        print("restart test: needs scripts/with-postgres.sh")
+        print("restart test: 0 passed, 1 failed")
+        sys.exit(1)
+    work = tempfile.mkdtemp(prefix="conveyor-restart-")
+    database = fresh_database()
+    recorder = Recorder()
+    port = free_port()
+    server = Node("serve", database, work, "serve", port=port, lease=5)
+    server.wait_ready()
+    workers = [Node("worker", database, work, f"worker{i}", lease=5) for i in range(2)]
+    ids = enqueue_http(port, recorder.url, JOBS)
+
+    while recorder.deliveries() < JOBS // 3:
+        time.sleep(0.01)
+    pg_ctl("restart", "-m", "fast", "-w")
+    print(f"restarted PostgreSQL after {recorder.deliveries()} deliveries")
+
+    failures = []
+    if not wait_for_succeeded(port, JOBS):
+        failures.append(f"not every job succeeded after the restart: {counts(port)}")
+    status = api(port, "GET", "/readyz")[0]
+    if status != 200:
+        failures.append(f"/readyz is {status} after recovery")
+    missing = [i for i in ids if not recorder.spans.get(i)]
+    if missing:
+        failures.append(f"{len(missing)} jobs never reached the receiver")
+    crashed = [n.name for n in workers + [server] if n.proc.poll() is not None]
+    if crashed:
+        failures.append(f"nodes exited during the restart: {crashed}")
+    codes = [n.stop() for n in workers + [server]]
+    if any(code != 0 for code in codes):
+        failures.append(f"nodes exited {codes} on SIGTERM")
+    recorder.stop()
+    if failures:
+        print("restart test FAILED:\n  " + "\n  ".join(failures) + f"\n  logs: {work}")
+        print("restart test: 0 passed, 1 failed")
+        sys.exit(1)
+    print(f"{recorder.deliveries()} executions for {JOBS} jobs across a PostgreSQL restart")
+    print("restart test: 1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
