@@ -1,6 +1,5 @@
 import ArgumentParser
 import ConveyorCore
-import ConveyorSQLite
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -14,30 +13,41 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Worker concurrency.") var concurrency = 100
     @Option(help: "Jobs per enqueue batch (one transaction each).") var batch = 1_000
     @Option(help: "Single jobs timed for pickup latency, on an idle worker.") var latencySamples = 300
-    @Option(help: "A SQLite file to use (default: a fresh temporary file).") var database: String?
+    @Option(help: "A SQLite file or postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
 
     func run() async throws {
-        let path = database ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
-        defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
+        defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } } }
+        let location = try DatabaseLocation(database ?? temporary)
         var logger = Logger(label: "conveyor.bench")
         logger.logLevel = .warning
-        let store = try SQLiteJobStore(path: path)
-        try await store.migrate()
+        // With PostgreSQL, jobs are enqueued through one connection pool and run through
+        // another, so every wake-up crosses the database as it would between processes.
+        let producer = try location.openBackend(logger: logger)
+        let consumer = location.isPostgres ? try location.openBackend(logger: logger) : producer
+        let infrastructure = ServiceGroup(
+            services: producer.services + (location.isPostgres ? consumer.services : []), logger: logger)
+        let infrastructureRun = Task { try await infrastructure.run() }
+        try await producer.store.migrate()
+
+        // A queue of its own, so earlier runs against the same database do not count.
+        let queue = "bench-\(JobID.make().suffix(8))"
         let probe = StartProbe()
         var registry = JobRegistry()
         registry.register(BenchJob(probe: probe))
-        let conveyor = Conveyor(store: store, registry: registry, logger: logger)
+        let enqueuer = Conveyor(store: producer.store, registry: registry, notifier: producer.notifier, logger: logger)
+        let runner = Conveyor(store: consumer.store, registry: registry, notifier: consumer.notifier, logger: logger)
+        let job = EnqueueRequest(type: BenchJob.type, queue: queue, payload: [:])
 
         print("machine: \(MachineDescription.current)")
-        print("store: sqlite (\(path)), jobs: \(jobs), concurrency: \(concurrency), batch: \(batch)")
+        print("store: \(location), jobs: \(jobs), concurrency: \(concurrency), batch: \(batch)")
 
         // 1. Bulk enqueue, workers not running.
         let enqueueStart = ContinuousClock.now
         var remaining = jobs
         while remaining > 0 {
             let n = min(batch, remaining)
-            _ = try await conveyor.enqueue(Array(repeating: EnqueueRequest(type: BenchJob.type, payload: [:]), count: n))
+            _ = try await enqueuer.enqueue(Array(repeating: job, count: n))
             remaining -= n
         }
         let enqueueSeconds = enqueueStart.duration(to: .now).seconds
@@ -45,40 +55,43 @@ struct BenchCommand: AsyncParsableCommand {
 
         // 2. Drain with in-process workers.
         let engine = ConveyorEngine(
-            conveyor: conveyor, queues: [QueueWorkerConfiguration(queue: "default", concurrency: concurrency)])
+            conveyor: runner, queues: [QueueWorkerConfiguration(queue: queue, concurrency: concurrency)],
+            elector: consumer.elector("bench"))
         let group = ServiceGroup(services: [engine], logger: logger)
-        let runner = Task { try await group.run() }
+        let engineRun = Task { try await group.run() }
         let drainStart = ContinuousClock.now
         // Counting in the store is itself a scan; wait on the handlers, then confirm.
         await probe.waitForCount(jobs)
-        while try await succeeded(store) < jobs {
+        while try await succeeded(consumer.store, queue: queue) < jobs {
             try await Task.sleep(for: .milliseconds(2))
         }
         let drainSeconds = drainStart.duration(to: .now).seconds
         print(String(format: "processed: %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / drainSeconds, jobs, drainSeconds))
 
         // 3. Pickup latency on an idle worker: enqueue one job, wait for its handler to start.
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: .milliseconds(300))
         await probe.arm()
         var samples: [Double] = []
         for _ in 0..<latencySamples {
             let start = ContinuousClock.now
-            let job = try await conveyor.enqueue([EnqueueRequest(type: BenchJob.type, payload: [:])])[0].job
-            await probe.waitForStart(of: job.id)
+            let id = try await enqueuer.enqueue([job])[0].job.id
+            await probe.waitForStart(of: id)
             samples.append(start.duration(to: .now).seconds * 1000)
             try await Task.sleep(for: .milliseconds(3))
         }
         samples.sort()
         print(
             String(
-                format: "pickup:    p50 %.2f ms, p99 %.2f ms  (%d samples, enqueue-to-start)", percentile(samples, 0.5),
-                percentile(samples, 0.99), samples.count))
+                format: "pickup:    p50 %.2f ms, p99 %.2f ms  (%d samples, enqueue-to-start%@)", percentile(samples, 0.5),
+                percentile(samples, 0.99), samples.count, location.isPostgres ? ", across connection pools" : ""))
         await group.triggerGracefulShutdown()
-        try await runner.value
+        try await engineRun.value
+        await infrastructure.triggerGracefulShutdown()
+        try? await infrastructureRun.value
     }
 
-    private func succeeded(_ store: any JobStore) async throws -> Int {
-        try await store.queueStats(now: Date()).first { $0.queue == "default" }?.counts["succeeded"] ?? 0
+    private func succeeded(_ store: any JobStore, queue: String) async throws -> Int {
+        try await store.queueStats(now: Date()).first { $0.queue == queue }?.counts["succeeded"] ?? 0
     }
 
     private func percentile(_ sorted: [Double], _ p: Double) -> Double {

@@ -30,6 +30,11 @@ enum DatabaseLocation: CustomStringConvertible {
         }
     }
 
+    var isPostgres: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+
     var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:\(path)"

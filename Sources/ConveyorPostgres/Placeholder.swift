@@ -1,2 +1,0 @@
-import ConveyorCore
-import PostgresNIO
