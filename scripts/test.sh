@@ -14,7 +14,7 @@ export CONVEYOR_BIN="$PWD/.build/debug/conveyor"
 scripts/with-postgres.sh bash -c '
   set -euo pipefail
   swift test --skip-build
-  python3 Tests/crash/crash_test.py
-  python3 Tests/multinode/multinode_test.py
-  python3 Tests/multinode/pg_restart_test.py
+  python3 Tests/process/crash_test.py
+  python3 Tests/process/multinode_test.py
+  python3 Tests/process/pg_restart_test.py
 '

@@ -1,4 +1,4 @@
-"""Helpers for the multi-process tests: a recording HTTP receiver, `conveyor`
+"""Helpers for the process-level tests: a recording HTTP receiver, `conveyor`
 processes, the API, and psql against the test cluster."""
 import collections
 import http.server
