@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.0"),
+        // 4.x as well: jwt-kit 5.7+ and the rest of the graph already resolve swift-crypto 4.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // Domain, state machine, store protocol and engine. No HTTP, no SQL.
@@ -68,6 +71,8 @@ let package = Package(
                 "ConveyorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // A typed Swift client over the same DTOs the server uses.
@@ -101,6 +106,7 @@ let package = Package(
                 "ConveyorCore", "ConveyorSQLite", "ConveyorPostgres", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
     ],
