@@ -1,10 +1,20 @@
 import ConveyorCore
+import ConveyorPostgres
 import ConveyorSQLite
 import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
 
-/// The stores every conformance test runs against. PostgreSQL joins when its driver lands.
+/// The stores every conformance test runs against. PostgreSQL joins when
+/// `CONVEYOR_TEST_POSTGRES_URL` names a server (scripts/with-postgres.sh sets it).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
+    case postgres
+
+    static var allCases: [StoreKind] {
+        PostgresTestDatabase.url == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
 
@@ -15,7 +25,59 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let store = try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite"))
             try await store.migrate()
             return store
+        case .postgres:
+            let store = try await PostgresTestDatabase.makeStore()
+            try await store.migrate()
+            return store
         }
+    }
+}
+
+/// Fresh databases on the server `CONVEYOR_TEST_POSTGRES_URL` names: one per store, so
+/// tests running in parallel never see each other's jobs.
+enum PostgresTestDatabase {
+    static let url = ProcessInfo.processInfo.environment["CONVEYOR_TEST_POSTGRES_URL"]
+
+    static var logger: Logger {
+        var logger = Logger(label: "test.postgres")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// The pool tasks of the stores made so far. They run until the test process ends;
+    /// a small pool and a short idle timeout keep ~30 stores well below the server's
+    /// connection limit.
+    private static let runners = Mutex<[Task<Void, any Error>]>([])
+
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String { "CONVEYOR_TEST_POSTGRES_URL is not set" }
+    }
+
+    /// Creates an empty database and returns a configuration that points at it.
+    static func create() async throws -> PostgresClient.Configuration {
+        guard let url else { throw NotConfigured() }
+        var configuration = try PostgresJobStore.configuration(url: url)
+        // Letters and digits only, so the name is safe to splice into the statement.
+        let name = "conveyor_test_" + JobID.make().filter { $0 != "-" }
+        let admin = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            defer { group.cancelAll() }
+            try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        }
+        configuration.database = name
+        configuration.options.maximumConnections = 4
+        configuration.options.connectionIdleTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// A running, unmigrated store on a fresh database, or on `configuration`'s database.
+    static func makeStore(on configuration: PostgresClient.Configuration? = nil) async throws -> PostgresJobStore {
+        let configuration = if let configuration { configuration } else { try await create() }
+        let store = PostgresJobStore(configuration: configuration, logger: logger)
+        let runner = Task { try await store.run() }
+        runners.withLock { $0.append(runner) }
+        return store
     }
 }
 
