@@ -19,7 +19,8 @@ extension PostgresJobStore {
         guard components.scheme == "postgres" || components.scheme == "postgresql" else {
             throw invalid("the scheme must be postgres:// or postgresql://")
         }
-        guard let host = components.host, !host.isEmpty else { throw invalid("it names no host") }
+        guard var host = components.host, !host.isEmpty else { throw invalid("it names no host") }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard let user = components.user, !user.isEmpty else { throw invalid("it names no user") }
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { throw invalid("the port must be between 1 and 65535") }

@@ -9,8 +9,18 @@ extension PostgresJobStore {
         let statement = ClaimStatement(
             queue: queue, limit: limit, owner: owner, leaseUntil: PostgresTimestamp(leaseUntil), now: PostgresTimestamp(now))
         var rows: [ClaimStatement.Row] = []
-        for try await row in try await client.execute(statement, logger: logger) {
-            rows.append(row)
+        do {
+            for try await row in try await client.execute(statement, logger: logger) {
+                rows.append(row)
+            }
+        } catch let error as PSQLError where error.code == .server {
+            // postgres-nio remembers a failed preparation for the connection's lifetime
+            // (say, a claim that ran before the schema existed), and would repeat that
+            // error forever. The statement failed whole, so running it once more,
+            // unprepared, is safe and heals the poll.
+            logger.debug("prepared claim failed; claiming unprepared", metadata: ["error": "\(String(reflecting: error))"])
+            let query = PostgresQuery(unsafeSQL: ClaimStatement.sql, binds: try statement.makeBindings())
+            rows = try await client.rows(query, logger: logger).map(statement.decodeRow)
         }
         return try ClaimStatement.claimedJobs(rows)
     }

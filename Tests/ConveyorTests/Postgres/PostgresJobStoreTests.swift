@@ -27,6 +27,21 @@ struct PostgresJobStoreTests {
         _ = try await store.insertJobs([.test(at: t0)])
     }
 
+    @Test func claimsWorkOnceTheSchemaArrives() async throws {
+        // A worker that polls before the schema exists must recover once it does: the
+        // prepared claim that failed to prepare is not stuck on its connection.
+        let store = try await PostgresTestDatabase.makeStore()
+        for _ in 0..<3 {
+            await #expect(throws: (any Error).self) {
+                try await store.claimJobs(queue: "default", limit: 1, owner: "w", leaseUntil: t0.addingTimeInterval(30), now: t0)
+            }
+        }
+        try await store.migrate()
+        let job = try await store.insertJobs([.test(at: t0)])[0].job
+        let claimed = try await store.claimJobs(queue: "default", limit: 1, owner: "w", leaseUntil: t0.addingTimeInterval(30), now: t0)
+        #expect(claimed.map(\.id) == [job.id])
+    }
+
     @Test func nodesMigratingAtOnceAgree() async throws {
         let configuration = try await PostgresTestDatabase.create()
         var nodes: [PostgresJobStore] = []
@@ -72,14 +87,13 @@ struct PostgresJobStoreTests {
         let postgres = try await StoreKind.postgres.make()
         // Times straight from the clock, with every millisecond digit in use.
         let now = SystemClock().now()
-        var new = NewJob(
+        let new = NewJob(
             type: "mixed", queue: "q.1", priority: -7,
             payload: ["text": "ünïcødé \"quoted\" \\ slash/", "n": 0.1, "big": 12345678901234, "neg": -2.5e-7, "list": [1, nil, true],
                       "nested": ["a": ["b": []]]],
-            runAt: now.addingTimeInterval(0.001), maxAttempts: 5, backoff: .list(seconds: [1.5, 60]), timeoutSeconds: 2.25,
+            runAt: now, maxAttempts: 5, backoff: .list(seconds: [1.5, 60]), timeoutSeconds: 2.25,
             idempotencyKey: "key-1", tags: ["a", "b c", "ü"], tenant: "acme", metadata: ["owner": "ops", "n": 3],
             createdAt: now, workflowID: "wf", step: "s1", rerunOf: "r0")
-        new.runAt = now
         for store in [sqlite, postgres] as [any JobStore] {
             _ = try await store.insertJobs([new])
         }
