@@ -43,8 +43,9 @@ public final class SQLiteJobStore: JobStore {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
-                        timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of,
+                        created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT DO NOTHING
                     """)
             var results: [InsertResult] = []
@@ -123,12 +124,12 @@ private struct InsertRow {
             timeoutSeconds: new.timeoutSeconds, idempotencyKey: new.idempotencyKey, tags: new.tags, tenant: new.tenant,
             metadata: new.metadata, errors: [], result: nil, createdAt: new.createdAt, startedAt: nil, finishedAt: nil,
             leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, workflowID: new.workflowID, step: new.step,
-            rerunOf: new.rerunOf)
+            rerunOf: new.rerunOf, createdBy: new.createdBy)
         let values: [(any DatabaseValueConvertible)?] = [
             new.id, new.type, new.queue, state.rawValue, new.priority, try SQLiteRow.json(new.payload),
             SQLiteRow.millis(new.runAt), new.maxAttempts, try SQLiteRow.json(new.backoff), new.timeoutSeconds,
             new.idempotencyKey, try SQLiteRow.json(new.tags), new.tenant, try SQLiteRow.json(new.metadata),
-            SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf,
+            SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf, new.createdBy,
         ]
         arguments = StatementArguments(values)
     }

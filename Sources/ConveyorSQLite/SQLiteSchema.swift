@@ -49,6 +49,7 @@ enum SQLiteSchema {
                     CREATE INDEX jobs_state_queue ON jobs (state, queue, id);
                     """)
         }
+        migrator.registerMigration("v2-auth", migrate: SQLiteAuthSchema.migrate)
         return migrator
     }
 }

@@ -19,14 +19,25 @@ public struct Problem: Codable, Sendable, Hashable, Error {
     public var detail: String
     public var instance: String?
     public var errors: [FieldError]?
+    /// For a 403 over a missing scope: the scope the endpoint needs.
+    public var requiredScope: String?
 
-    public init(type: String, title: String, status: Int, detail: String, instance: String? = nil, errors: [FieldError]? = nil) {
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, instance, errors
+        case requiredScope = "required_scope"
+    }
+
+    public init(
+        type: String, title: String, status: Int, detail: String, instance: String? = nil, errors: [FieldError]? = nil,
+        requiredScope: String? = nil
+    ) {
         self.type = type
         self.title = title
         self.status = status
         self.detail = detail
         self.instance = instance
         self.errors = errors
+        self.requiredScope = requiredScope
     }
 
     public static let contentType = "application/problem+json"

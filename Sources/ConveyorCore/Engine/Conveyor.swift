@@ -5,8 +5,14 @@ import Metrics
 /// The front door of the core: enqueueing, reading and acting on jobs. The HTTP
 /// handlers and in-process Swift code both call it, so both get the same validation,
 /// the same wake-ups and the same metrics.
+///
+/// Tenant isolation lives here too: every call that touches jobs takes an optional
+/// ``Caller``. With one, a job of another tenant is "not found" and new jobs go to the
+/// caller's tenant; without one (in-process Swift code) every tenant is visible.
 public final class Conveyor: Sendable {
     public let store: any JobStore
+    /// Tenants and API keys; nil when the deployment keeps none (then no tenant has limits).
+    public let credentials: (any CredentialStore)?
     public let registry: JobRegistry
     public let notifier: any Notifier
     public let clock: any ConveyorClock
@@ -16,9 +22,10 @@ public final class Conveyor: Sendable {
     public init(
         store: any JobStore, registry: JobRegistry, notifier: any Notifier = LocalNotifier(),
         clock: any ConveyorClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "conveyor")
+        logger: Logger = Logger(label: "conveyor"), credentials: (any CredentialStore)? = nil
     ) {
         self.store = store
+        self.credentials = credentials
         self.registry = registry
         self.notifier = notifier
         self.clock = clock
@@ -30,20 +37,33 @@ public final class Conveyor: Sendable {
 
     /// Validates and inserts jobs in one transaction. Every request is checked before
     /// anything is written, so one bad job rejects the whole batch.
-    public func enqueue(_ requests: [EnqueueRequest]) async throws -> [InsertResult] {
+    ///
+    /// With a `caller`, each job goes to the caller's tenant (an admin may name another;
+    /// anyone else naming another is ``ConveyorError/Code/forbidden``), records the
+    /// caller as `created_by`, and must fit its tenant's payload limit.
+    public func enqueue(_ requests: [EnqueueRequest], as caller: Caller? = nil) async throws -> [InsertResult] {
         let now = clock.now()
         var jobs: [NewJob] = []
         jobs.reserveCapacity(requests.count)
         var failures: [ValidationFailure] = []
         for (index, request) in requests.enumerated() {
             let prefix = requests.count == 1 ? "" : "jobs[\(index)]"
+            var request = request
+            if let caller {
+                // Decided before validation: a forbidden tenant is refused outright,
+                // not reported among field errors.
+                request.tenant = try caller.tenant(forNew: request.tenant)
+            }
             do {
-                jobs.append(try validate(request, now: now))
-            } catch let error as ConveyorError {
+                var job = try validate(request, now: now)
+                job.createdBy = caller?.createdBy
+                jobs.append(job)
+            } catch let error as ConveyorError where error.code == .validation {
                 failures += error.failures.map { prefix.isEmpty ? $0 : $0.nested(under: prefix) }
             }
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        try await checkPayloadLimits(jobs, fieldPrefix: { requests.count == 1 ? "" : "jobs[\($0)]." })
         return try await insert(jobs)
     }
 
@@ -89,13 +109,18 @@ public final class Conveyor: Sendable {
 
     // MARK: Read
 
-    public func job(id: String) async throws -> Job {
-        guard let job = try await store.job(id: id) else { throw ConveyorError.notFound(job: id) }
+    /// The job, or ``ConveyorError/Code/notFound`` when there is none or it belongs to a
+    /// tenant the caller may not see; the two answers are identical.
+    public func job(id: String, as caller: Caller? = nil) async throws -> Job {
+        guard let job = try await store.job(id: id), caller?.canAccess(tenant: job.tenant) ?? true else {
+            throw ConveyorError.notFound(job: id)
+        }
         return job
     }
 
-    public func listJobs(_ query: JobQuery) async throws -> JobPage {
-        try await store.listJobs(query)
+    /// Lists jobs. A caller that is not admin sees only its own tenant's jobs.
+    public func listJobs(_ query: JobQuery, as caller: Caller? = nil) async throws -> JobPage {
+        try await store.listJobs(try scoped(query, to: caller))
     }
 
     public func queueStats() async throws -> [QueueStats] {
@@ -105,7 +130,8 @@ public final class Conveyor: Sendable {
     // MARK: Act
 
     /// Cancels a waiting job at once; asks a running one to stop. A finished job is a conflict.
-    public func cancel(id: String) async throws -> CancelResult {
+    public func cancel(id: String, as caller: Caller? = nil) async throws -> CancelResult {
+        try await checkAccess(toJob: id, as: caller)
         let result = try await store.cancelJob(id: id, now: clock.now())
         if case .requested = result {
             await notifier.notify([.cancelRequested(jobID: id)])
@@ -114,7 +140,8 @@ public final class Conveyor: Sendable {
     }
 
     /// Re-queues a `failed` or `cancelled` job with a fresh set of attempts.
-    public func retry(id: String) async throws -> Job {
+    public func retry(id: String, as caller: Caller? = nil) async throws -> Job {
+        try await checkAccess(toJob: id, as: caller)
         let job = try await store.retryJob(id: id, now: clock.now())
         await notifier.notify([.jobsAvailable(queue: job.queue)])
         return job
@@ -122,8 +149,8 @@ public final class Conveyor: Sendable {
 
     /// Creates a new job from a finished one, linked by `rerun_of`. `payloadPatch` is
     /// merged into the original payload (RFC 7396).
-    public func rerun(id: String, payloadPatch: JSONValue?) async throws -> Job {
-        let original = try await job(id: id)
+    public func rerun(id: String, payloadPatch: JSONValue?, as caller: Caller? = nil) async throws -> Job {
+        let original = try await job(id: id, as: caller)
         guard original.state.isFinal else {
             throw ConveyorError(
                 .conflict,
@@ -138,14 +165,16 @@ public final class Conveyor: Sendable {
             type: original.type, queue: original.queue, priority: original.priority, payload: payload, runAt: now,
             maxAttempts: original.maxAttempts, backoff: original.backoff, timeoutSeconds: original.timeoutSeconds,
             tags: original.tags, tenant: original.tenant, metadata: original.metadata, createdAt: now,
-            rerunOf: original.id)
+            rerunOf: original.id, createdBy: caller?.createdBy)
+        try await checkPayloadLimits([job], fieldPrefix: { _ in "the re-run job's " })
         return try await insert([job])[0].job
     }
 
-    public func editMetadata(id: String, patch: JSONValue) async throws -> Job {
+    public func editMetadata(id: String, patch: JSONValue, as caller: Caller? = nil) async throws -> Job {
         guard patch.objectValue != nil else {
             throw ConveyorError.invalid([ValidationFailure("payload", "must be a JSON object of metadata fields to merge")])
         }
+        try await checkAccess(toJob: id, as: caller)
         return try await store.mergeMetadata(id: id, patch: patch)
     }
 

@@ -9,6 +9,10 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(rawValue: "conflict")
         public static let validation = Code(rawValue: "validation")
         public static let unavailable = Code(rawValue: "unavailable")
+        /// The caller is known but may not do this (another tenant, say).
+        public static let forbidden = Code(rawValue: "forbidden")
+        /// A value is larger than a limit allows (a tenant's maximum payload size).
+        public static let tooLarge = Code(rawValue: "too-large")
     }
 
     public var code: Code
@@ -23,6 +27,10 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
 
     public static func notFound(job id: String) -> ConveyorError {
         ConveyorError(.notFound, "No job has id '\(id)'. Check the id, or list jobs with GET /v1/jobs.")
+    }
+
+    public static func forbidden(_ message: String) -> ConveyorError {
+        ConveyorError(.forbidden, message)
     }
 
     public static func invalid(_ failures: [ValidationFailure]) -> ConveyorError {

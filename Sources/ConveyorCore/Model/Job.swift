@@ -31,6 +31,9 @@ public struct Job: Codable, Sendable, Hashable {
     public var step: String?
     /// The job this one re-runs, for jobs made by the `rerun` action.
     public var rerunOf: String?
+    /// Who enqueued it: a JWT's `sub`, `key:<id>` for an API key, `dev` in dev mode; nil
+    /// for jobs enqueued from Swift in process.
+    public var createdBy: String?
 
     enum CodingKeys: String, CodingKey {
         case id, type, queue, state, priority, payload, attempt, backoff, tags, tenant, metadata, errors, result, step
@@ -46,6 +49,7 @@ public struct Job: Codable, Sendable, Hashable {
         case cancelRequested = "cancel_requested"
         case workflowID = "workflow_id"
         case rerunOf = "rerun_of"
+        case createdBy = "created_by"
     }
 
     public init(
@@ -53,7 +57,8 @@ public struct Job: Codable, Sendable, Hashable {
         runAt: Date, attempt: Int, maxAttempts: Int, backoff: BackoffPolicy, timeoutSeconds: Double?,
         idempotencyKey: String?, tags: [String], tenant: String, metadata: JSONValue, errors: [AttemptError],
         result: JSONValue?, createdAt: Date, startedAt: Date?, finishedAt: Date?, leaseOwner: String?,
-        leaseExpiresAt: Date?, cancelRequested: Bool, workflowID: String?, step: String?, rerunOf: String?
+        leaseExpiresAt: Date?, cancelRequested: Bool, workflowID: String?, step: String?, rerunOf: String?,
+        createdBy: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -81,6 +86,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.workflowID = workflowID
         self.step = step
         self.rerunOf = rerunOf
+        self.createdBy = createdBy
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -112,5 +118,6 @@ public struct Job: Codable, Sendable, Hashable {
         try c.encode(workflowID, forKey: .workflowID)
         try c.encode(step, forKey: .step)
         try c.encode(rerunOf, forKey: .rerunOf)
+        try c.encode(createdBy, forKey: .createdBy)
     }
 }

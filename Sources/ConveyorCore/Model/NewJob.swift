@@ -20,13 +20,16 @@ public struct NewJob: Sendable, Hashable {
     public var workflowID: String?
     public var step: String?
     public var rerunOf: String?
+    /// Who enqueued it (see ``Job/createdBy``); set from the caller, never from the body.
+    public var createdBy: String?
 
     public init(
         id: String? = nil, type: String, queue: String = "default", priority: Int = 0,
         payload: JSONValue = .object([:]), runAt: Date, maxAttempts: Int = 3, backoff: BackoffPolicy = .default,
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String] = [],
         tenant: String = "default", metadata: JSONValue = .object([:]), createdAt: Date,
-        workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil
+        workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil,
+        createdBy: String? = nil
     ) {
         // The id carries the creation time, so it comes from the same clock as `createdAt`.
         self.id = id ?? JobID.make(at: createdAt)
@@ -46,6 +49,7 @@ public struct NewJob: Sendable, Hashable {
         self.workflowID = workflowID
         self.step = step
         self.rerunOf = rerunOf
+        self.createdBy = createdBy
     }
 
     /// A job due later starts `scheduled`; one due now is `queued` at once.
