@@ -54,7 +54,7 @@ struct InsertBatch {
     /// index (or an existing id) is skipped. Rows go in ordered by their key, so two
     /// batches sharing keys lock them in the same order and cannot deadlock; among equal
     /// keys request order is kept, so the first of them is the one inserted.
-    func insertQuery() throws -> PostgresQuery {
+    func insertQuery() -> PostgresQuery {
         """
         INSERT INTO conveyor_jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
             timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of)

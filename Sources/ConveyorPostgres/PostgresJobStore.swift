@@ -77,7 +77,7 @@ public final class PostgresJobStore: JobStore, Service {
 
     private func insert(_ batch: InsertBatch, on db: some PostgresQueryRunner) async throws -> [InsertResult] {
         var inserted: [String: Int] = [:]
-        for row in try await db.rows(try batch.insertQuery(), logger: logger) {
+        for row in try await db.rows(batch.insertQuery(), logger: logger) {
             inserted[try row.decode(String.self), default: 0] += 1
         }
         var results: [InsertResult?] = Array(repeating: nil, count: batch.jobs.count)
@@ -91,7 +91,7 @@ public final class PostgresJobStore: JobStore, Service {
                 conflicts.append(index)
             }
         }
-        guard !conflicts.isEmpty else { return results.map { $0! } }
+        guard !conflicts.isEmpty else { return results.compactMap { $0 } }
 
         // A separate statement, so under READ COMMITTED it sees a row that a concurrent
         // transaction committed while our insert waited on it: ON CONFLICT DO NOTHING
@@ -118,7 +118,7 @@ public final class PostgresJobStore: JobStore, Service {
             }
             results[index] = InsertResult(job: found, created: false)
         }
-        return results.map { $0! }
+        return results.compactMap { $0 }
     }
 
     public func job(id: String) async throws -> Job? {
