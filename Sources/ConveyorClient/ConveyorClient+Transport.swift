@@ -36,6 +36,7 @@ extension ConveyorClient {
         request.method = method
         request.headers.add(name: "accept", value: "application/json, \(Problem.contentType)")
         request.headers.add(name: "user-agent", value: "conveyor-swift-client")
+        if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
         if let body {
             request.body = .bytes(try ConveyorJSON.encoder().encode(body))
             request.headers.add(name: "content-type", value: "application/json")

@@ -18,17 +18,21 @@ public struct ConveyorClient: Sendable {
     public let baseURL: String
     let httpClient: HTTPClient
     let timeout: TimeAmount
+    /// Sent as `Authorization: Bearer <token>`: an API key (`cvk_…`) or a JWT.
+    let token: String?
 
     /// - Parameters:
     ///   - baseURL: The server's root; a path prefix (behind a proxy) is kept.
     ///   - httpClient: Shared, not owned: the caller shuts it down (``HTTPClient/shared`` needs none).
     ///   - timeout: How long each call may take, response included.
-    public init(baseURL: String, httpClient: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    ///   - token: An API key (`cvk_…`) or JWT, sent as a bearer credential; nil for a server in dev mode.
+    public init(baseURL: String, httpClient: HTTPClient = .shared, timeout: TimeAmount = .seconds(30), token: String? = nil) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.httpClient = httpClient
         self.timeout = timeout
+        self.token = token
     }
 
     /// Enqueues one job. `created` is false when its idempotency key matched an existing

@@ -8,13 +8,19 @@ public struct ServerConfiguration: Sendable {
     /// The queue names this deployment runs. They appear in `GET /v1/queues` and in
     /// `GET /v1/config/job-options` even before any job has used them.
     public var queues: [String]
+    /// A second port, on the same host, serving `/healthz`, `/readyz` and `/metrics`
+    /// without credentials; those routes then leave the main port. Nil keeps them on the
+    /// main port, unauthenticated.
+    public var internalPort: Int?
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"]
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"],
+        internalPort: Int? = nil
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.queues = queues
+        self.internalPort = internalPort
     }
 }

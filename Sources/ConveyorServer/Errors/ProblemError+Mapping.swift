@@ -45,6 +45,10 @@ extension ProblemError {
             self = .conflict(error.message)
         case .unavailable:
             self = .unavailable(error.message)
+        case .forbidden:
+            self = .forbidden(error.message)
+        case .tooLarge:
+            self = .payloadTooLarge(error.message)
         default:
             return nil
         }

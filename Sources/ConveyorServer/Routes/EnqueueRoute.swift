@@ -16,16 +16,17 @@ struct EnqueueRoute {
         let body = try await JSONRequestBody.read(request, context: context)
         // A top-level "jobs" key marks a batch: EnqueueRequest has no such field, so the
         // two shapes cannot be confused.
+        let caller = try context.requireCaller()
         if body.value["jobs"] != nil {
-            return try await enqueueBatch(body)
+            return try await enqueueBatch(body, as: caller)
         }
-        let result = try await conveyor.enqueue([try body.decode(EnqueueRequest.self)])[0]
+        let result = try await conveyor.enqueue([try body.decode(EnqueueRequest.self)], as: caller)[0]
         // 200 on an idempotent repeat tells the client nothing new was made.
         guard result.created else { return try .json(result.job) }
         return try .json(result.job, status: .created, headers: Self.location(of: result.job))
     }
 
-    private func enqueueBatch(_ body: JSONRequestBody) async throws -> Response {
+    private func enqueueBatch(_ body: JSONRequestBody, as caller: Caller) async throws -> Response {
         // Counted on the untyped document so an oversized batch is refused before
         // thousands of jobs are decoded.
         if case .array(let jobs)? = body.value["jobs"] {
@@ -41,7 +42,7 @@ struct EnqueueRoute {
         let batch = try body.decode(EnqueueBatchRequest.self)
         let results: [InsertResult]
         do {
-            results = try await conveyor.enqueue(batch.jobs)
+            results = try await conveyor.enqueue(batch.jobs, as: caller)
         } catch let error as ConveyorError where error.code == .validation && batch.jobs.count == 1 {
             // Core names fields without the `jobs[i]` prefix when it sees a single request;
             // in a batch body the client needs the prefix to find the field.

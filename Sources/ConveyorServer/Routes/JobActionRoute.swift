@@ -11,20 +11,21 @@ struct JobActionRoute {
 
     @Sendable func act(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
         let action = try await JSONRequestBody.read(request, context: context).decode(JobActionRequest.self)
         switch action.type {
         case .rerun:
-            let job = try await conveyor.rerun(id: id, payloadPatch: try Self.rerunPatch(action.payload))
+            let job = try await conveyor.rerun(id: id, payloadPatch: try Self.rerunPatch(action.payload), as: caller)
             return try .json(job, status: .created, headers: EnqueueRoute.location(of: job))
         case .cancel:
-            return try await JobRoutes.cancel(id: id, conveyor: conveyor)
+            return try await JobRoutes.cancel(id: id, as: caller, conveyor: conveyor)
         case .editMetadata:
             guard let patch = action.payload else {
                 throw ConveyorError.invalid([
                     ValidationFailure("payload", "required for edit_metadata: an object of metadata fields to merge, e.g. {\"owner\":\"ops\"}; null removes a key")
                 ])
             }
-            return try .json(try await conveyor.editMetadata(id: id, patch: patch))
+            return try .json(try await conveyor.editMetadata(id: id, patch: patch, as: caller))
         }
     }
 

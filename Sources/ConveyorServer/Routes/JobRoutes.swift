@@ -14,25 +14,25 @@ struct JobRoutes {
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         let query = try JobQuery(parameters: request.uri.queryParameters)
-        return try .json(try await conveyor.listJobs(query))
+        return try .json(try await conveyor.listJobs(query, as: context.requireCaller()))
     }
 
     @Sendable func get(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(try await conveyor.job(id: context.parameters.require("id")))
+        try .json(try await conveyor.job(id: context.parameters.require("id"), as: context.requireCaller()))
     }
 
     @Sendable func cancel(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try await Self.cancel(id: context.parameters.require("id"), conveyor: conveyor)
+        try await Self.cancel(id: context.parameters.require("id"), as: context.requireCaller(), conveyor: conveyor)
     }
 
     @Sendable func retry(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(try await conveyor.retry(id: context.parameters.require("id")))
+        try .json(try await conveyor.retry(id: context.parameters.require("id"), as: context.requireCaller()))
     }
 
     /// Shared by `DELETE /v1/jobs/{id}` and the `cancel` action. 202 says the job is
     /// still running: its worker has been asked to stop and will record `cancelled`.
-    static func cancel(id: String, conveyor: Conveyor) async throws -> Response {
-        switch try await conveyor.cancel(id: id) {
+    static func cancel(id: String, as caller: Caller, conveyor: Conveyor) async throws -> Response {
+        switch try await conveyor.cancel(id: id, as: caller) {
         case .cancelled(let job):
             return try .json(job)
         case .requested(let job):

@@ -9,6 +9,9 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "The Conveyor server's URL (env CONVEYOR_URL; default \(ClientOptions.defaultURL)).")
     var url: String?
 
+    @Option(name: .long, help: "An API key (cvk_…) or JWT for a server with auth (env CONVEYOR_TOKEN; prefer the variable: flags show in ps).")
+    var token: String?
+
     /// The server URL from the flag, then `CONVEYOR_URL`, then the default.
     var serverURL: String {
         url ?? ProcessInfo.processInfo.environment["CONVEYOR_URL"] ?? Self.defaultURL
@@ -16,6 +19,6 @@ struct ClientOptions: ParsableArguments {
 
     /// A client on the process-wide shared HTTP client, which needs no shutdown.
     func client() -> ConveyorClient {
-        ConveyorClient(baseURL: serverURL)
+        ConveyorClient(baseURL: serverURL, token: token ?? ProcessInfo.processInfo.environment["CONVEYOR_TOKEN"])
     }
 }

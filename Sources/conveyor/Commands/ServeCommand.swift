@@ -11,6 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup(title: "Authentication") var auth: AuthOptions
+
     @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
     var host: String?
 
@@ -20,29 +22,40 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body accepted, in bytes (env CONVEYOR_MAX_BODY_BYTES; default 1048576).")
     var maxBodyBytes: Int?
 
+    @Option(help: "A second port serving /healthz, /readyz and /metrics without auth; they then leave the main port (env CONVEYOR_INTERNAL_PORT; default: none, they stay on the main port).")
+    var internalPort: Int?
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let host = self.host ?? env["CONVEYOR_HOST"] ?? "127.0.0.1"
         let port = try self.port ?? env["CONVEYOR_PORT"].map(parsePort) ?? 8080
         let maxBody = self.maxBodyBytes ?? env["CONVEYOR_MAX_BODY_BYTES"].flatMap(Int.init) ?? 1_048_576
+        let internalPort = try self.internalPort ?? env["CONVEYOR_INTERNAL_PORT"].map(parsePort)
+        // Decided before anything opens: a refused configuration exits with the reason.
+        let (authConfiguration, authReason) = try await auth.configuration(host: host)
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
         // The store's services start first and stop last; /readyz says not ready until
         // the engine has migrated the schema.
         let app = buildApplication(
             conveyor: runtime.conveyor,
-            configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue)),
+            configuration: ServerConfiguration(
+                host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort),
             registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues)],
-            logger: runtime.logger)
+            logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",
-            metadata: ["queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))"])
+            metadata: [
+                "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
+                "auth": "\(authConfiguration.isDevelopment ? "off (dev mode)" : "on"): \(authReason)",
+                "probes": "\(internalPort.map { "http://\(host):\($0)" } ?? "main port")",
+            ])
         try await app.runService()
     }
 
     private func parsePort(_ text: String) throws -> Int {
         guard let port = Int(text), (0...65535).contains(port) else {
-            throw ValidationError("CONVEYOR_PORT must be a port number, got '\(text)'.")
+            throw ValidationError("CONVEYOR_PORT and CONVEYOR_INTERNAL_PORT must be port numbers, got '\(text)'.")
         }
         return port
     }

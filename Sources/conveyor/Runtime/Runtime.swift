@@ -29,7 +29,7 @@ struct Runtime {
         let backend = try database.openBackend(logger: logger)
         let conveyor = Conveyor(
             store: backend.store, registry: builtInHandlers(), notifier: backend.notifier,
-            metricsFactory: MetricsSystem.factory, logger: logger)
+            metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore())
         return Runtime(conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend)
     }
 

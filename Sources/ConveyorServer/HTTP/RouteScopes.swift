@@ -1,0 +1,72 @@
+import ConveyorCore
+import Hummingbird
+
+/// What a route requires of its caller.
+enum RouteAccess: Hashable, Sendable, CustomStringConvertible {
+    /// No credential: the health and metrics probes.
+    case `public`
+    /// Any valid credential, whatever its scopes.
+    case authenticated
+    /// A credential carrying this scope (or `admin`).
+    case scope(Scope)
+
+    var description: String {
+        switch self {
+        case .public: "public"
+        case .authenticated: "any credential"
+        case .scope(let scope): scope.rawValue
+        }
+    }
+}
+
+/// One method on one path, as registered with the router.
+struct RouteKey: Hashable, Sendable, CustomStringConvertible {
+    var method: HTTPRequest.Method
+    var path: String
+
+    init(_ method: HTTPRequest.Method, _ path: String) {
+        self.method = method
+        self.path = path
+    }
+
+    var description: String { "\(method.rawValue) \(path)" }
+}
+
+/// The one place every route declares what it needs. ``RouteTable`` looks each route up
+/// here as it registers it; a route missing from this table is refused for everyone,
+/// and the security test (which walks this table) fails until it is added.
+///
+/// Later routes slot in with their scopes: workflows (`workflows:read`/`write`), events
+/// (`events:read`/`publish`), webhooks, schedules and queue management.
+enum RouteScopes {
+    static let entries: [(route: RouteKey, access: RouteAccess)] = [
+        // Jobs
+        (RouteKey(.post, "/v1/jobs"), .scope(.jobsWrite)),
+        (RouteKey(.get, "/v1/jobs"), .scope(.jobsRead)),
+        (RouteKey(.get, "/v1/jobs/{id}"), .scope(.jobsRead)),
+        (RouteKey(.delete, "/v1/jobs/{id}"), .scope(.jobsWrite)),
+        (RouteKey(.post, "/v1/jobs/{id}/retry"), .scope(.jobsWrite)),
+        (RouteKey(.post, "/v1/jobs/{id}/actions"), .scope(.jobsWrite)),
+        (RouteKey(.get, "/v1/config/job-options"), .scope(.jobsRead)),
+        // Queues are shared by every tenant, so their counts are for operators.
+        (RouteKey(.get, "/v1/queues"), .scope(.queuesManage)),
+        // Tenants and credentials
+        (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
+        (RouteKey(.post, "/v1/tenants"), .scope(.admin)),
+        (RouteKey(.get, "/v1/api-keys"), .scope(.admin)),
+        (RouteKey(.post, "/v1/api-keys"), .scope(.admin)),
+        (RouteKey(.patch, "/v1/api-keys/{id}"), .scope(.admin)),
+        (RouteKey(.delete, "/v1/api-keys/{id}"), .scope(.admin)),
+        (RouteKey(.get, "/v1/whoami"), .authenticated),
+        // Probes: on the internal port when one is configured.
+        (RouteKey(.get, "/healthz"), .public),
+        (RouteKey(.get, "/readyz"), .public),
+        (RouteKey(.get, "/metrics"), .public),
+    ]
+
+    static let table: [RouteKey: RouteAccess] = Dictionary(uniqueKeysWithValues: entries.map { ($0.route, $0.access) })
+
+    static func access(_ method: HTTPRequest.Method, _ path: String) -> RouteAccess? {
+        table[RouteKey(method, path)]
+    }
+}
