@@ -8,7 +8,7 @@ enum PostgresJobRow {
     static let columns = """
         id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
         idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of
+        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by
         """
 
     static func job(_ row: PostgresRow) throws -> Job {
@@ -42,6 +42,7 @@ enum PostgresJobRow {
         let workflowID: String? = try c.next()
         let step: String? = try c.next()
         let rerunOf: String? = try c.next()
+        let createdBy: String? = try c.next()
         return Job(
             id: id, type: type, queue: queue, state: state, priority: priority,
             payload: try payload.decode(JSONValue.self), runAt: runAt.date, attempt: attempt, maxAttempts: maxAttempts,
@@ -53,7 +54,7 @@ enum PostgresJobRow {
             result: try result.map { try $0.decode(JSONValue.self) }, createdAt: createdAt.date,
             startedAt: startedAt?.date, finishedAt: finishedAt?.date, leaseOwner: leaseOwner,
             leaseExpiresAt: leaseExpiresAt?.date, cancelRequested: cancelRequested, workflowID: workflowID,
-            step: step, rerunOf: rerunOf)
+            step: step, rerunOf: rerunOf, createdBy: createdBy)
     }
 
     /// Reads a row's cells front to back: `PostgresRow` has no O(1) index, and building a

@@ -80,6 +80,13 @@ enum PostgresSchema {
                 CREATE INDEX IF NOT EXISTS conveyor_jobs_state_queue ON conveyor_jobs (state, queue, id)
                 """,
             ]),
+        Migration(
+            version: 2, name: "jobs-created-by",
+            statements: [
+                // Nullable with no default: PostgreSQL adds it without rewriting the table, and
+                // jobs enqueued before auth have no creator.
+                "ALTER TABLE conveyor_jobs ADD COLUMN IF NOT EXISTS created_by text"
+            ]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

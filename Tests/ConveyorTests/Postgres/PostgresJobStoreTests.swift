@@ -27,6 +27,21 @@ struct PostgresJobStoreTests {
         _ = try await store.insertJobs([.test(at: t0)])
     }
 
+    @Test func anOlderSchemaGetsOnlyThePendingMigrations() async throws {
+        let store = try await PostgresTestDatabase.makeStore()
+        try await store.migrate()
+        // Back to version 1, as a database from before `created_by` would be.
+        try await store.client.query("ALTER TABLE conveyor_jobs DROP COLUMN created_by")
+        try await store.client.query("DELETE FROM conveyor_migrations WHERE version = 2")
+        #expect(await !store.isReady(), "a missing migration means not ready")
+        try await store.migrate()
+        #expect(await store.isReady())
+        var new = NewJob.test(at: t0)
+        new.createdBy = "dev"
+        _ = try await store.insertJobs([new])
+        #expect(try await store.job(id: new.id)?.createdBy == "dev")
+    }
+
     @Test func claimsWorkOnceTheSchemaArrives() async throws {
         // A worker that polls before the schema exists must recover once it does: the
         // prepared claim that failed to prepare is not stuck on its connection.
@@ -93,7 +108,7 @@ struct PostgresJobStoreTests {
                       "nested": ["a": ["b": []]]],
             runAt: now, maxAttempts: 5, backoff: .list(seconds: [1.5, 60]), timeoutSeconds: 2.25,
             idempotencyKey: "key-1", tags: ["a", "b c", "ü"], tenant: "acme", metadata: ["owner": "ops", "n": 3],
-            createdAt: now, workflowID: "wf", step: "s1", rerunOf: "r0")
+            createdAt: now, workflowID: "wf", step: "s1", rerunOf: "r0", createdBy: "key:k1")
         for store in [sqlite, postgres] as [any JobStore] {
             _ = try await store.insertJobs([new])
         }
