@@ -59,16 +59,38 @@ enum PostgresTestDatabase {
         var configuration = try PostgresJobStore.configuration(url: url)
         // Letters and digits only, so the name is safe to splice into the statement.
         let name = "conveyor_test_" + JobID.make().filter { $0 != "-" }
-        let admin = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            defer { group.cancelAll() }
-            try await admin.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        let admin = configuration
+        try await oneAtATime {
+            let client = PostgresClient(configuration: admin, backgroundLogger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                try await client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            }
         }
         configuration.database = name
         configuration.options.maximumConnections = 4
         configuration.options.connectionIdleTimeout = .seconds(5)
         return configuration
+    }
+
+    /// The tail of the chain of database creations.
+    private static let lastCreation = Mutex<Task<Void, Never>?>(nil)
+
+    /// Runs database creations one after another. Each copies a template and writes it
+    /// all to the WAL; thirty at once keep both cores busy for seconds, long enough to
+    /// starve the timing-sensitive tests running beside them.
+    private static func oneAtATime(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        let mine: Task<Void, any Error> = lastCreation.withLock { last in
+            let previous = last
+            let task = Task {
+                await previous?.value
+                try await body()
+            }
+            last = Task { _ = try? await task.value }
+            return task
+        }
+        try await mine.value
     }
 
     /// A running, unmigrated store on a fresh database, or on `configuration`'s database.
