@@ -36,10 +36,10 @@ struct PostgresCoordinationTests {
     @Test func exactlyOneNodeLeadsAndLeadershipMovesWhenTheLeaderStops() async throws {
         try await TestPostgres.withClients(2) { clients in
             let leading = Leaders()
+            let role = "test-\(JobID.make().suffix(6))"
             let electors = (0..<2).map { i in
                 PostgresLeaderElector(
-                    client: clients[i], holder: "node\(i)", role: "test-\(JobID.make().suffix(6))", lease: .seconds(1),
-                    logger: TestPostgres.logger)
+                    client: clients[i], holder: "node\(i)", role: role, lease: .seconds(1), logger: TestPostgres.logger)
             }
             func campaign(_ i: Int) -> Task<Void, Never> {
                 Task {
