@@ -1,0 +1,208 @@
+import ConveyorCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import Testing
+
+@testable import ConveyorServer
+
+extension AuthTests {
+    /// Every route, called with every kind of bad credential: each must be refused with
+    /// the right status, write nothing, and say nothing about the other tenant.
+    ///
+    /// The routes come from ``RouteScopes``, and the router must register exactly those:
+    /// a new route fails here until it declares its scope and gets a fixture below.
+    @Suite("Route security") struct RouteSecurityTests {
+        static let owner = "globex"
+        static let intruder = "acme"
+        /// Strings only the owner's data contains; no response to the intruder may hold them.
+        static let markers = ["victim-payload-marker", "victim-metadata-marker", "victim-idempotency-marker"]
+
+        /// How to call each route. `{job}` and `{key}` are replaced by the owner's job and key.
+        struct Fixture {
+            var path: String
+            var body: String?
+        }
+
+        static let fixtures: [RouteKey: Fixture] = [
+            RouteKey(.post, "/v1/jobs"): Fixture(path: "/v1/jobs", body: #"{"type":"echo","payload":{"text":"hi"},"tenant":"globex"}"#),
+            RouteKey(.get, "/v1/jobs"): Fixture(path: "/v1/jobs?tenant=globex"),
+            RouteKey(.get, "/v1/jobs/{id}"): Fixture(path: "/v1/jobs/{job}"),
+            RouteKey(.delete, "/v1/jobs/{id}"): Fixture(path: "/v1/jobs/{job}"),
+            RouteKey(.post, "/v1/jobs/{id}/retry"): Fixture(path: "/v1/jobs/{job}/retry"),
+            RouteKey(.post, "/v1/jobs/{id}/actions"): Fixture(
+                path: "/v1/jobs/{job}/actions", body: #"{"type":"edit_metadata","payload":{"touched":true}}"#),
+            RouteKey(.get, "/v1/config/job-options"): Fixture(path: "/v1/config/job-options"),
+            RouteKey(.get, "/v1/queues"): Fixture(path: "/v1/queues"),
+            RouteKey(.get, "/v1/tenants"): Fixture(path: "/v1/tenants"),
+            RouteKey(.post, "/v1/tenants"): Fixture(path: "/v1/tenants", body: #"{"id":"globex","limits":{"max_payload_bytes":1}}"#),
+            RouteKey(.get, "/v1/api-keys"): Fixture(path: "/v1/api-keys?tenant=globex"),
+            RouteKey(.post, "/v1/api-keys"): Fixture(path: "/v1/api-keys", body: #"{"name":"x","tenant":"globex","scopes":["admin"]}"#),
+            RouteKey(.patch, "/v1/api-keys/{id}"): Fixture(path: "/v1/api-keys/{key}", body: #"{"expires_at":"2000-01-01T00:00:00Z"}"#),
+            RouteKey(.delete, "/v1/api-keys/{id}"): Fixture(path: "/v1/api-keys/{key}"),
+            RouteKey(.get, "/v1/whoami"): Fixture(path: "/v1/whoami"),
+            RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
+            RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
+            RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
+        ]
+
+        /// A harness with the owner's job and key in place.
+        struct World {
+            let harness: AuthHarness
+            let job: Job
+            let key: APIKey
+
+            init() async throws {
+                harness = try await AuthHarness()
+                job = try await harness.seedJob(
+                    tenant: RouteSecurityTests.owner, payload: ["text": "victim-payload-marker"],
+                    metadata: ["note": "victim-metadata-marker"], idempotencyKey: "victim-idempotency-marker")
+                key = try await harness.apiKey(tenant: RouteSecurityTests.owner, scopes: [.jobsRead]).key
+                // The intruder's tenant is registered too, and has a job of its own.
+                _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
+            }
+
+            func request(_ route: RouteKey) throws -> (path: String, body: String?) {
+                let fixture = try #require(RouteSecurityTests.fixtures[route], "no fixture for \(route)")
+                let path = fixture.path.replacingOccurrences(of: "{job}", with: job.id)
+                    .replacingOccurrences(of: "{key}", with: key.id)
+                return (path, fixture.body)
+            }
+        }
+
+        @Test func everyRegisteredRouteDeclaresItsScope() throws {
+            let harness = ServerConfiguration()
+            let conveyor = Conveyor(store: UnusedStore(), registry: JobRegistry())
+            let routes = buildRoutes(
+                conveyor: conveyor, configuration: harness, registry: PrometheusCollectorRegistry(), auth: .development,
+                surface: .all)
+            #expect(routes.undeclared.isEmpty, "routes without a scope: \(routes.undeclared)")
+            #expect(Set(routes.registered) == Set(RouteScopes.table.keys))
+            #expect(routes.registered.count == RouteScopes.entries.count, "a route is registered twice")
+            #expect(Set(Self.fixtures.keys) == Set(RouteScopes.table.keys), "every route needs a fixture here")
+        }
+
+        @Test(arguments: RouteScopes.entries.map(\.route))
+        func refusesEveryBadCredential(route: RouteKey) async throws {
+            let world = try await World()
+            let h = world.harness
+            let access = try #require(RouteScopes.table[route])
+            let (path, body) = try world.request(route)
+            let scope: Scope? = if case .scope(let s) = access { s } else { nil }
+            let everyScope = Scope.known.filter { $0 != .admin }
+
+            let cases: [(name: String, token: String?)] = [
+                ("no credential", nil),
+                ("expired token", try await h.token(tenant: Self.owner, scopes: [.admin], expiresIn: -3600)),
+                ("bad signature", try await h.token(tenant: Self.owner, scopes: [.admin], secret: String(repeating: "x", count: 40))),
+                ("wrong audience", try await h.token(tenant: Self.owner, scopes: [.admin], audience: "another-service")),
+                ("missing scope", try await h.token(tenant: Self.owner, scopes: everyScope.filter { $0 != scope })),
+                ("other tenant", try await h.token(tenant: Self.intruder, scopes: everyScope)),
+                ("garbage", "not-a-token"),
+                ("unknown API key", APIKeySecret().text),
+            ]
+            try await h.run { client in
+                let absentID = JobID.make()
+                let missing = try await client.send(.get, "/v1/jobs/\(absentID)", bearer: cases[5].token)
+                for (name, token) in cases {
+                    let before = try await h.snapshot()
+                    let response = try await client.send(route.method, path, bearer: token, json: body)
+                    let after = try await h.snapshot()
+                    let context = "\(route) with \(name): \(response.status.code) \(response.text.prefix(300))"
+                    let expected = Self.expectedStatus(route: route, access: access, case: name)
+                    #expect(response.status == expected, "\(context)")
+                    // None of these callers may change anything, whatever the status.
+                    #expect(after == before, "the request wrote something: \(context)")
+                    if response.status.code >= 400 {
+                        #expect(response.headers[.contentType] == "application/problem+json", "\(context)")
+                    }
+                    if response.status == .unauthorized {
+                        #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(context)")
+                    }
+                    if name == "missing scope", let scope, response.status == .forbidden {
+                        #expect(try response.decode(Problem.self).requiredScope == scope.rawValue, "\(context)")
+                    }
+                    if access != .public {
+                        for marker in Self.markers {
+                            #expect(!response.text.contains(marker), "leaked \(marker): \(context)")
+                        }
+                    }
+                    // Another tenant's job looks exactly like one that does not exist.
+                    if name == "other tenant", response.status == .notFound {
+                        let own = try response.decode(Problem.self)
+                        let absent = try missing.decode(Problem.self)
+                        #expect(own.type == absent.type && own.title == absent.title && own.status == absent.status)
+                        #expect(
+                            own.detail.replacingOccurrences(of: world.job.id, with: "ID")
+                                == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
+                    }
+                }
+            }
+        }
+
+        /// The status each case must get. Public probes answer everyone.
+        static func expectedStatus(route: RouteKey, access: RouteAccess, case name: String) -> HTTPResponse.Status {
+            switch access {
+            case .public:
+                return .ok
+            case .authenticated:
+                return ["missing scope", "other tenant"].contains(name) ? .ok : .unauthorized
+            case .scope(let scope):
+                switch name {
+                case "missing scope": return .forbidden
+                case "other tenant": return otherTenantStatus(route: route, scope: scope)
+                default: return .unauthorized
+                }
+            }
+        }
+
+        /// With every scope but admin, a caller of another tenant is refused by scope on
+        /// admin routes, sees "not found" for the owner's job, is forbidden to name the
+        /// owner's tenant, and reads only what is not tenant data.
+        static func otherTenantStatus(route: RouteKey, scope: Scope) -> HTTPResponse.Status {
+            if scope == .admin { return .forbidden }
+            if route.path.contains("{id}") { return .notFound }
+            if route == RouteKey(.post, "/v1/jobs") || route == RouteKey(.get, "/v1/jobs") { return .forbidden }
+            return .ok
+        }
+
+        /// The owner, with just the scope each route declares, gets past auth everywhere:
+        /// proof that the fixtures reach the routes, so the refusals above mean something.
+        @Test(arguments: RouteScopes.entries.map(\.route))
+        func ownerWithTheDeclaredScopeGetsThrough(route: RouteKey) async throws {
+            let world = try await World()
+            let access = try #require(RouteScopes.table[route])
+            let (path, body) = try world.request(route)
+            let scopes: [Scope] = if case .scope(let s) = access { [s] } else { [] }
+            let token = try await world.harness.token(tenant: Self.owner, scopes: scopes)
+            try await world.harness.run { client in
+                let response = try await client.send(route.method, path, bearer: token, json: body)
+                // 409: the seeded job is queued, which retry refuses; it was found all the same.
+                #expect(
+                    response.status.code < 300 || response.status == .conflict,
+                    "\(route): \(response.status.code) \(response.text.prefix(300))")
+            }
+        }
+    }
+}
+
+/// A store for tests that only build routes and never call them.
+struct UnusedStore: JobStore {
+    func migrate() async throws {}
+    func isReady() async -> Bool { false }
+    func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult] { [] }
+    func job(id: String) async throws -> Job? { nil }
+    func listJobs(_ query: JobQuery) async throws -> JobPage { JobPage(jobs: [], nextCursor: nil) }
+    func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob] { [] }
+    func extendLeases(_ leases: [LeaseKey], owner: String, until: Date) async throws -> LeaseReport { LeaseReport() }
+    func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int { 0 }
+    func cancelJob(id: String, now: Date) async throws -> CancelResult { throw ConveyorError.notFound(job: id) }
+    func retryJob(id: String, now: Date) async throws -> Job { throw ConveyorError.notFound(job: id) }
+    func mergeMetadata(id: String, patch: JSONValue) async throws -> Job { throw ConveyorError.notFound(job: id) }
+    func queueStats(now: Date) async throws -> [QueueStats] { [] }
+    func stageDueJobs(now: Date, limit: Int) async throws -> Set<String> { [] }
+    func nextWaitingRunAt() async throws -> Date? { nil }
+    func rescueExpiredLeases(now: Date, limit: Int) async throws -> Set<String> { [] }
+    func pruneJobs(succeededBefore: Date, failedBefore: Date, limit: Int) async throws -> Int { 0 }
+}
