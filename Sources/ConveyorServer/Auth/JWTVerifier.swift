@@ -148,6 +148,12 @@ public final class JWTVerifier: Sendable {
         guard parts.count == 3, let data = base64URLDecode(parts[0]),
             let header = try? ConveyorJSON.decode([String: JSONValue].self, from: data)
         else { throw .credentialInvalid("The credential is neither an API key (cvk_…) nor a well-formed JWT.") }
+        // Base64 leaves spare bits in the last character; a decoder that ignores them
+        // accepts several spellings of one signature. Only the canonical one is taken,
+        // so a token has exactly one valid form.
+        guard let signature = base64URLDecode(parts[2]), APIKeySecret.base64URL(signature) == parts[2] else {
+            throw .credentialInvalid("The JWT's signature is not canonical base64url.")
+        }
         return header
     }
 
