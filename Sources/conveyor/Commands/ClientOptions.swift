@@ -19,6 +19,7 @@ struct ClientOptions: ParsableArguments {
 
     /// A client on the process-wide shared HTTP client, which needs no shutdown.
     func client() -> ConveyorClient {
-        ConveyorClient(baseURL: serverURL, token: token ?? ProcessInfo.processInfo.environment["CONVEYOR_TOKEN"])
+        let token = self.token ?? ProcessInfo.processInfo.environment["CONVEYOR_TOKEN"]
+        return ConveyorClient(baseURL: serverURL, token: token?.isEmpty == false ? token : nil)
     }
 }
