@@ -53,6 +53,9 @@ func buildRoutes(
     // is outermost so the problem middleware sees it when it reports a 413.
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     router.add(middleware: ProblemMiddleware())
+    // No middleware logs request headers. One that does must redact Authorization
+    // (LogRequestsMiddleware's `redactHeaders: [.authorization]`): keys and tokens are
+    // never to reach a log.
 
     let authenticator = Authenticator(
         configuration: auth, credentials: conveyor.credentials, clock: conveyor.clock, logger: conveyor.logger)

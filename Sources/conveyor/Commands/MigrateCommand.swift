@@ -11,7 +11,11 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try engine.databaseLocation()
         let backend = try database.openBackend(logger: Logger(label: "conveyor.migrate"))
-        try await backend.withServices { try await backend.store.migrate() }
+        let credentials = backend.credentialStore()
+        try await backend.withServices {
+            try await backend.store.migrate()
+            try await credentials.prepareCredentials()
+        }
         print("migrations applied to \(database)")
     }
 }

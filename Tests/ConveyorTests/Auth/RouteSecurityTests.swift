@@ -141,6 +141,18 @@ extension AuthTests {
             }
         }
 
+        /// HEAD, which the router derives from every GET, is guarded like the GET.
+        @Test func headRequestsAreGuardedLikeTheirGets() async throws {
+            let world = try await World()
+            try await world.harness.run { client in
+                for (route, access) in RouteScopes.entries where route.method == .get {
+                    let (path, _) = try world.request(route)
+                    let response = try await client.send(.head, path, bearer: nil)
+                    #expect(response.status == (access == .public ? .ok : .unauthorized), "HEAD \(path): \(response.status)")
+                }
+            }
+        }
+
         /// The status each case must get. Public probes answer everyone.
         static func expectedStatus(route: RouteKey, access: RouteAccess, case name: String) -> HTTPResponse.Status {
             switch access {
