@@ -48,7 +48,8 @@ public final class PostgresLeaderElector: LeaderElector {
             }
             try? await Task.sleep(for: lease / 3 * Double.random(in: 0.8...1.2))
         }
-        await resign()
+        // Our task is cancelled by now; resign from a fresh one so the query can run.
+        await Task { await self.resign() }.value
     }
 
     /// Renews until the lease is lost; returns then (or when cancelled).
@@ -68,19 +69,23 @@ public final class PostgresLeaderElector: LeaderElector {
 
     /// Takes the row if it is free or expired, or extends it if it is ours.
     private func attempt() async -> Renewal {
-        let seconds = lease.seconds
+        let (seconds, role, holder, client, logger) = (lease.seconds, role, holder, client, logger)
         do {
             try await ensureTable()
-            let rows = try await client.query(
-                """
-                INSERT INTO conveyor_leaders (role, holder, expires_at)
-                VALUES (\(role), \(holder), now() + make_interval(secs => \(seconds)))
-                ON CONFLICT (role) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-                WHERE conveyor_leaders.holder = EXCLUDED.holder OR conveyor_leaders.expires_at < now()
-                RETURNING holder
-                """, logger: logger)
-            for try await _ in rows { return .held }
-            return .takenByAnother
+            // A query lost with its connection must not outlive the lease it renews.
+            let held = try await withDeadline(lease / 3, "leader election") {
+                let rows = try await client.query(
+                    """
+                    INSERT INTO conveyor_leaders (role, holder, expires_at)
+                    VALUES (\(role), \(holder), now() + make_interval(secs => \(seconds)))
+                    ON CONFLICT (role) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                    WHERE conveyor_leaders.holder = EXCLUDED.holder OR conveyor_leaders.expires_at < now()
+                    RETURNING holder
+                    """, logger: logger)
+                for try await _ in rows { return true }
+                return false
+            }
+            return held ? .held : .takenByAnother
         } catch {
             logger.error("leader election failed", metadata: ["error": "\(String(reflecting: error))"])
             return .unknown
@@ -88,9 +93,12 @@ public final class PostgresLeaderElector: LeaderElector {
     }
 
     private func resign() async {
+        let (role, holder, client, logger) = (role, holder, client, logger)
         do {
-            _ = try await client.query(
-                "DELETE FROM conveyor_leaders WHERE role = \(role) AND holder = \(holder)", logger: logger)
+            try await withDeadline(.seconds(5), "resigning leadership") {
+                _ = try await client.query(
+                    "DELETE FROM conveyor_leaders WHERE role = \(role) AND holder = \(holder)", logger: logger)
+            }
         } catch {
             logger.warning("giving up leadership failed; it expires by itself", metadata: ["error": "\(String(reflecting: error))"])
         }
@@ -98,15 +106,17 @@ public final class PostgresLeaderElector: LeaderElector {
 
     private func ensureTable() async throws {
         guard !tableReady.withLock({ $0 }) else { return }
-        let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
-            // The lock keeps two nodes' first CREATE from racing on the catalog.
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(7415530001)", logger: logger)
-            _ = try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS conveyor_leaders (
-                    role text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)
-                """, logger: logger)
+        let (logger, client) = (self.logger, self.client)
+        try await withDeadline(.seconds(10), "creating the leader table") {
+            try await client.withTransaction(logger: logger) { connection in
+                // The lock keeps two nodes' first CREATE from racing on the catalog.
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(7415530001)", logger: logger)
+                _ = try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS conveyor_leaders (
+                        role text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)
+                    """, logger: logger)
+            }
         }
         tableReady.withLock { $0 = true }
     }

@@ -71,9 +71,11 @@ public final class PostgresNotifier: Notifier, Service {
 
     private func send(_ lines: [String]) async {
         guard !lines.isEmpty else { return }
-        let payload = lines.joined(separator: "\n")
+        let (payload, client, logger) = (lines.joined(separator: "\n"), client, logger)
         do {
-            _ = try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            try await withDeadline(.seconds(5), "sending a signal") {
+                _ = try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            }
         } catch {
             // Best effort: the receivers' polls pick up what a lost signal would have said.
             logger.warning("sending a signal failed", metadata: ["error": "\(String(reflecting: error))"])

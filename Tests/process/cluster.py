@@ -92,7 +92,7 @@ class Node:
     def __init__(self, kind, database, log_dir, name, lease=2, port=None):
         self.kind, self.name, self.port = kind, name, port
         args = [BIN, kind, "--database", database, "--queue", "default=20", "--lease-seconds", str(lease),
-                "--log-level", "warning"]
+                "--log-level", os.environ.get("CONVEYOR_TEST_LOG_LEVEL", "warning")]
         if port:
             args += ["--port", str(port)]
         self.log = open(os.path.join(log_dir, f"{name}.log"), "w")
@@ -119,9 +119,14 @@ class Node:
         self.proc.wait()
 
     def stop(self, timeout=60):
+        """SIGTERM, then the exit code; "hung" (and a SIGKILL) if it does not exit in time."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=timeout)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return "hung"
         return self.proc.returncode
 
 

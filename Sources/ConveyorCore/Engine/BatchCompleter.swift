@@ -30,11 +30,11 @@ struct BatchCompleter {
     /// Writes one batch in one transaction, retrying until it is written. Returns early
     /// only when the task is cancelled (a hard stop): the leases then expire and the
     /// jobs run again, so nothing is lost.
-    static func write(_ batch: [JobOutcome], to store: any JobStore, logger: Logger) async {
+    static func write(_ batch: [JobOutcome], to store: any JobStore, timeout: Duration, logger: Logger) async {
         var delay = 0.05
         while true {
             do {
-                try await store.completeJobs(batch)
+                try await withDeadline(timeout, "writing job outcomes") { try await store.completeJobs(batch) }
                 return
             } catch {
                 logger.error(

@@ -8,6 +8,8 @@ struct PeriodicService: Sendable {
 
     let name: String
     let logger: Logger
+    /// A run that takes longer is abandoned (a lost query) and retried.
+    var timeout: Duration = .seconds(60)
     let tick: Tick
 
     func run() async {
@@ -15,7 +17,7 @@ struct PeriodicService: Sendable {
         while !Task.isCancelled {
             let wait: Duration
             do {
-                wait = try await tick()
+                wait = try await withDeadline(timeout, name, tick)
                 failureDelay = 0.1
             } catch {
                 logger.error("\(name) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])

@@ -170,7 +170,7 @@ final class QueueWorker: Sendable {
             if !writing, let batch = completer.takeBatch() {
                 writing = true
                 group.addTask {
-                    await BatchCompleter.write(batch, to: self.store, logger: self.logger)
+                    await BatchCompleter.write(batch, to: self.store, timeout: config.storeTimeout, logger: self.logger)
                     continuation.yield(.written)
                 }
             }
@@ -203,10 +203,11 @@ final class QueueWorker: Sendable {
 
     private func claim(limit: Int) async -> [ClaimedJob]? {
         let now = clock.now()
+        let (store, queue, owner, until) = (store, configuration.queue, owner, now.addingTimeInterval(configuration.leaseDuration.seconds))
         do {
-            return try await store.claimJobs(
-                queue: configuration.queue, limit: limit, owner: owner,
-                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.seconds), now: now)
+            return try await withDeadline(configuration.storeTimeout, "claiming jobs") {
+                try await store.claimJobs(queue: queue, limit: limit, owner: owner, leaseUntil: until, now: now)
+            }
         } catch {
             // The poll wakes us again; a store outage must never end the loop.
             logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -246,9 +247,11 @@ final class QueueWorker: Sendable {
     }
 
     private func extend(_ leases: [LeaseKey]) async -> LeaseReport? {
+        let (store, owner, until) = (store, owner, clock.now().addingTimeInterval(configuration.leaseDuration.seconds))
         do {
-            let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
-            return try await store.extendLeases(leases, owner: owner, until: until)
+            return try await withDeadline(configuration.storeTimeout, "extending leases") {
+                try await store.extendLeases(leases, owner: owner, until: until)
+            }
         } catch {
             logger.error("extending leases failed", metadata: ["error": "\(String(reflecting: error))"])
             return nil

@@ -13,11 +13,14 @@ public struct QueueWorkerConfiguration: Sendable, Hashable {
     public var fetchCooldown: Duration
     /// How long running jobs may finish at shutdown before they are cancelled and put back.
     public var gracePeriod: Duration
+    /// How long one store call (a claim, a heartbeat, a batch of outcomes) may take before
+    /// the pool gives up on it and retries: a lost query must not stall the pool.
+    public var storeTimeout: Duration
 
     public init(
         queue: String, concurrency: Int = 10, batchSize: Int? = nil, leaseDuration: Duration = .seconds(30),
         pollInterval: Duration = .seconds(1), fetchCooldown: Duration = .milliseconds(1),
-        gracePeriod: Duration = .seconds(25)
+        gracePeriod: Duration = .seconds(25), storeTimeout: Duration? = nil
     ) {
         self.queue = queue
         self.concurrency = max(1, concurrency)
@@ -26,6 +29,8 @@ public struct QueueWorkerConfiguration: Sendable, Hashable {
         self.pollInterval = pollInterval
         self.fetchCooldown = fetchCooldown
         self.gracePeriod = gracePeriod
+        // Past half a lease, waiting costs more than retrying: the lease is at risk.
+        self.storeTimeout = storeTimeout ?? min(.seconds(15), leaseDuration / 2)
     }
 
     /// Heartbeats renew the lease three times per lease period, so one slow beat does not lose it.
