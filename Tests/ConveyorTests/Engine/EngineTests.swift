@@ -4,8 +4,9 @@ import Testing
 
 @Suite("Engine", .serialized)
 struct EngineTests {
-    @Test func runsAJobToSuccessWithItsResult() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func runsAJobToSuccessWithItsResult(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("ok")
         let done = try await h.wait(for: job.id, .succeeded)
         #expect(done.result == ["attempt": 1])
@@ -14,8 +15,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func listBackoffRetriesOnScheduleThenDeadLetters() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func listBackoffRetriesOnScheduleThenDeadLetters(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("throw") {
             $0.maxAttempts = 3
             $0.backoff = .list(seconds: [60, 300, 900])
@@ -38,8 +40,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func fixedBackoffWaitsTheSameEachTime() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func fixedBackoffWaitsTheSameEachTime(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("throw") { $0.backoff = .fixed(seconds: 42) }
         let t = h.clock.now()
         #expect(try await h.wait(for: job.id, .retrying).runAt == t.addingTimeInterval(42))
@@ -49,8 +52,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func exponentialBackoffWithJitterStaysInItsBand() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func exponentialBackoffWithJitterStaysInItsBand(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("throw") {
             $0.backoff = .exponential(baseSeconds: 10, maxSeconds: 1000, jitter: true)
         }
@@ -64,8 +68,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func permanentErrorFailsAtOnce() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func permanentErrorFailsAtOnce(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("fail")
         let failed = try await h.wait(for: job.id, .failed)
         #expect(failed.attempt == 1)
@@ -74,8 +79,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func payloadThatDoesNotDecodeFailsWithoutRetry() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func payloadThatDoesNotDecodeFailsWithoutRetry(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         // Inserted behind the API's back, as an older client or another node might.
         let bad = NewJob(type: ScriptJob.type, payload: ["wrong": true], runAt: h.clock.now(), createdAt: h.clock.now())
         let job = try await h.store.insertJobs([bad])[0].job
@@ -87,8 +93,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func snoozeRunsLaterWithoutSpendingAnAttempt() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func snoozeRunsLaterWithoutSpendingAnAttempt(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("snooze", seconds: 30) { $0.maxAttempts = 1 }
         let t = h.clock.now()
         try await waitUntil { let j = try await h.job(job.id); return await h.starts.count(job.id) == 1 && j.state == .scheduled }
@@ -99,8 +106,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func retryAfterSpendsAnAttemptAndWaitsAsAsked() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func retryAfterSpendsAnAttemptAndWaitsAsAsked(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("retry_after", seconds: 7) { $0.backoff = .fixed(seconds: 999) }
         let t = h.clock.now()
         let retrying = try await h.wait(for: job.id, .retrying)
@@ -110,8 +118,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func timeoutCancelsTheHandlerAndCountsAsAFailedAttempt() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func timeoutCancelsTheHandlerAndCountsAsAFailedAttempt(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("sleep", seconds: 30) {
             $0.timeoutSeconds = 0.2
             $0.maxAttempts = 1
@@ -122,8 +131,9 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func cancellingARunningJobStopsItsTask() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func cancellingARunningJobStopsItsTask(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("sleep", seconds: 60)
         await h.starts.waitForStart(job.id)
         guard case .requested = try await h.conveyor.cancel(id: job.id) else {
@@ -136,9 +146,10 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func cancelFlagFromAnotherNodeArrivesWithTheHeartbeat() async throws {
+    @Test(arguments: StoreKind.allCases)
+    func cancelFlagFromAnotherNodeArrivesWithTheHeartbeat(kind: StoreKind) async throws {
         // A short lease makes the heartbeat frequent; the store's flag is the only signal.
-        let h = try await EngineHarness.start(lease: .milliseconds(600))
+        let h = try await EngineHarness.start(kind: kind, lease: .milliseconds(600))
         let job = try await h.enqueue("sleep", seconds: 60)
         await h.starts.waitForStart(job.id)
         _ = try await h.store.cancelJob(id: job.id, now: h.clock.now())
@@ -146,10 +157,11 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func stalledJobOfADeadWorkerRunsAgain() async throws {
+    @Test(arguments: StoreKind.allCases)
+    func stalledJobOfADeadWorkerRunsAgain(kind: StoreKind) async throws {
         var stalled = ""
         // A worker that will never heartbeat claims the job before our engine starts, then "dies".
-        let h = try await EngineHarness.start { store, clock in
+        let h = try await EngineHarness.start(kind: kind) { store, clock in
             let now = clock.now()
             stalled = try await store.insertJobs([
                 NewJob(type: ScriptJob.type, payload: ["action": "ok"], runAt: now, createdAt: now)
@@ -165,16 +177,18 @@ struct EngineTests {
         try await h.stop()
     }
 
-    @Test func shutdownLetsShortJobsFinish() async throws {
-        let h = try await EngineHarness.start(grace: .seconds(5))
+    @Test(arguments: StoreKind.allCases)
+    func shutdownLetsShortJobsFinish(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind, grace: .seconds(5))
         let job = try await h.enqueue("sleep", seconds: 0.3)
         await h.starts.waitForStart(job.id)
         try await h.stop()
         #expect(try await h.job(job.id).state == .succeeded)
     }
 
-    @Test func shutdownHandsLongJobsBackWithoutSpendingAnAttempt() async throws {
-        let h = try await EngineHarness.start(grace: .milliseconds(200))
+    @Test(arguments: StoreKind.allCases)
+    func shutdownHandsLongJobsBackWithoutSpendingAnAttempt(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind, grace: .milliseconds(200))
         let job = try await h.enqueue("sleep", seconds: 60)
         await h.starts.waitForStart(job.id)
         try await h.stop()
@@ -184,8 +198,9 @@ struct EngineTests {
         #expect(back.leaseOwner == nil)
     }
 
-    @Test func jobsDueLaterAreStagedWhenTheirTimeComes() async throws {
-        let h = try await EngineHarness.start()
+    @Test(arguments: StoreKind.allCases)
+    func jobsDueLaterAreStagedWhenTheirTimeComes(kind: StoreKind) async throws {
+        let h = try await EngineHarness.start(kind: kind)
         let job = try await h.enqueue("ok") { $0.delaySeconds = 120 }
         #expect(job.state == .scheduled)
         try await Task.sleep(for: .milliseconds(100))

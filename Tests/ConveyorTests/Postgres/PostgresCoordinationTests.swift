@@ -33,6 +33,38 @@ struct PostgresCoordinationTests {
         }
     }
 
+    @Test func cancellationReachesAWorkerOnAnotherNodeAtOnce() async throws {
+        // Two nodes on one database: A takes the API call, B runs the job. B's lease is
+        // long, so its heartbeat cannot be what delivers the cancel in time.
+        let configuration = try await PostgresTestDatabase.create()
+        let storeA = try await PostgresTestDatabase.makeStore(on: configuration)
+        let storeB = try await PostgresTestDatabase.makeStore(on: configuration)
+        try await storeA.migrate()
+        let notifierA = PostgresNotifier(client: storeA.client, logger: TestPostgres.logger)
+        let notifierB = PostgresNotifier(client: storeB.client, logger: TestPostgres.logger)
+        let starts = StartLog()
+        var registry = JobRegistry()
+        registry.register(ScriptJob(starts: starts))
+        let nodeA = Conveyor(store: storeA, registry: registry, notifier: notifierA, logger: TestPostgres.logger)
+        let nodeB = Conveyor(store: storeB, registry: registry, notifier: notifierB, logger: TestPostgres.logger)
+        let engineB = ConveyorEngine(
+            conveyor: nodeB, queues: [QueueWorkerConfiguration(queue: "default", leaseDuration: .seconds(60))])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await notifierA.run() }
+            group.addTask { try await notifierB.run() }
+            group.addTask { try await engineB.run() }
+            let job = try await nodeA.enqueue(ScriptJob.self, ScriptJob.Payload(action: "sleep", seconds: 60))
+            await starts.waitForStart(job.id)
+            let asked = ContinuousClock.now
+            _ = try await nodeA.cancel(id: job.id)
+            try await waitUntil(timeout: .seconds(5), "the cancel to reach node B") {
+                try await storeA.job(id: job.id)?.state == .cancelled
+            }
+            #expect(asked.duration(to: .now) < .seconds(3), "NOTIFY, not the 20 s heartbeat, carried it")
+            group.cancelAll()
+        }
+    }
+
     @Test func exactlyOneNodeLeadsAndLeadershipMovesWhenTheLeaderStops() async throws {
         try await TestPostgres.withClients(2) { clients in
             let leading = Leaders()
@@ -73,27 +105,14 @@ final class Leaders: Sendable {
     let names = Mutex<[String]>([])
 }
 
-/// The test cluster that scripts/with-postgres.sh starts.
+/// Running clients for coordination tests, each its own pool: each stands for a node.
 enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["CONVEYOR_TEST_POSTGRES_URL"]
-    static var logger: Logger {
-        var logger = Logger(label: "test.postgres")
-        logger.logLevel = .critical
-        return logger
-    }
+    static let url = PostgresTestDatabase.url
+    static var logger: Logger { PostgresTestDatabase.logger }
 
-    static func configuration() throws -> PostgresClient.Configuration {
-        guard let url, let parts = URLComponents(string: url), let host = parts.host, let user = parts.user else {
-            throw TimedOut()
-        }
-        return PostgresClient.Configuration(
-            host: host, port: parts.port ?? 5432, username: user, password: parts.password,
-            database: String(parts.path.dropFirst()), tls: .disable)
-    }
-
-    /// Runs `body` with `count` running clients, each its own pool: each stands for a node.
     static func withClients(_ count: Int, _ body: ([PostgresClient]) async throws -> Void) async throws {
-        let clients = try (0..<count).map { _ in PostgresClient(configuration: try configuration(), backgroundLogger: logger) }
+        let configuration = try PostgresJobStore.configuration(url: try #require(url))
+        let clients = (0..<count).map { _ in PostgresClient(configuration: configuration, backgroundLogger: logger) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in clients { group.addTask { await client.run() } }
             try await body(clients)
