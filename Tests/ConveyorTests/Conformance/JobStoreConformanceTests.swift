@@ -368,3 +368,18 @@ struct TimestampTests {
         #expect(ConveyorJSON.formatDate(Date(timeIntervalSince1970: 1_800_000_000.123)) == "2027-01-15T08:00:00.123Z")
     }
 }
+
+@Suite("Enqueue validation")
+struct EnqueueValidationTests {
+    @Test func nulCharactersAreRefusedSoBothStoresAgree() {
+        let now = Date()
+        let request = EnqueueRequest(type: "t", payload: ["text": "a\u{0}b"], metadata: ["k\u{0}": 1])
+        #expect(throws: ConveyorError.self) { try request.resolve(defaults: JobDefaults(), now: now) }
+        do {
+            _ = try request.resolve(defaults: JobDefaults(), now: now)
+        } catch {
+            #expect(error.failures.map(\.field) == ["payload", "metadata"])
+        }
+        #expect((try? EnqueueRequest(type: "t", payload: ["text": "fine"]).resolve(defaults: JobDefaults(), now: now)) != nil)
+    }
+}
