@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+import sys
 import uuid
 
 BIN = os.environ.get("CONVEYOR_BIN", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "conveyor"))
@@ -166,3 +167,19 @@ def overlapping(spans):
         if any(b[0] < a[1] for a, b in zip(runs, runs[1:])):
             bad.append(job)
     return bad
+
+
+def missing_deliveries(ids, recorder):
+    """A failure line for jobs the receiver never saw, or None."""
+    missing = [i for i in ids if not recorder.spans.get(i)]
+    return f"{len(missing)} jobs never reached the receiver, e.g. {missing[:3]}" if missing else None
+
+
+def report(name, failures, work):
+    """Prints the verdict with a closing line CI reads, and exits non-zero on failure."""
+    failures = [f for f in failures if f]
+    if failures:
+        print(f"{name} FAILED:\n  " + "\n  ".join(failures) + f"\n  logs: {work}")
+        print(f"{name}: 0 passed, 1 failed")
+        sys.exit(1)
+    print(f"{name}: 1 passed, 0 failed")

@@ -16,8 +16,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster import (Node, Recorder, counts, enqueue_http, fresh_database, free_port, overlapping, psql,
-                     wait_for_succeeded)
+from cluster import (Node, Recorder, counts, enqueue_http, fresh_database, free_port, missing_deliveries, overlapping,
+                     psql, report, wait_for_succeeded)
 
 JOBS = 10_000
 DELAYED = 200
@@ -72,9 +72,7 @@ def main():
     failures = []
     if not done:
         failures.append(f"not every job succeeded: {final}")
-    missing = [i for i in ids if not recorder.spans.get(i)]
-    if missing:
-        failures.append(f"{len(missing)} jobs never reached the receiver, e.g. {missing[:3]}")
+    failures.append(missing_deliveries(ids, recorder))
     overlaps = overlapping(recorder.spans)
     if overlaps:
         failures.append(f"{len(overlaps)} jobs ran twice at the same time, e.g. {overlaps[:3]}")
@@ -90,11 +88,7 @@ def main():
         failures.append(f"nodes exited {exit_codes} on SIGTERM")
     print(f"{executions} executions for {len(ids)} jobs; {len(duplicates)} repeated, all held by the killed worker: "
           f"{not (duplicates - held)}; new leader {new_leader}")
-    if failures:
-        print("multi-node test FAILED:\n  " + "\n  ".join(failures) + f"\n  logs: {work}")
-        print("multi-node test: 0 passed, 1 failed")
-        sys.exit(1)
-    print("multi-node test: 1 passed, 0 failed")
+    report("multi-node test", failures, work)
 
 
 if __name__ == "__main__":

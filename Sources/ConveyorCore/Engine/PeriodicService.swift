@@ -9,7 +9,7 @@ struct PeriodicService: Sendable {
     let name: String
     let logger: Logger
     /// A run that takes longer is abandoned (a lost query) and retried.
-    var timeout: Duration = .seconds(60)
+    var timeout: Duration = .seconds(15)
     let tick: Tick
 
     func run() async {
