@@ -9,23 +9,32 @@ import GRDB
 enum SQLiteEventSchema {
     /// `GET /v1/jobs/{id}`'s JSON, built from a trigger's NEW row. Times are RFC 3339 with
     /// milliseconds, as ``ConveyorCore/ConveyorJSON`` writes them.
+    ///
+    /// Spliced as text rather than with `json_object`: the JSON columns (payload, backoff,
+    /// tags, metadata, errors, result) already hold JSON, and `json()` would parse every one
+    /// of them again on the hot path. Keys are in sorted order, like the API's.
     static func jobJSON(_ r: String) -> String {
         func time(_ column: String) -> String {
-            "strftime('%Y-%m-%dT%H:%M:%fZ', \(r).\(column) / 1000.0, 'unixepoch')"
+            "COALESCE('\"' || strftime('%Y-%m-%dT%H:%M:%fZ', \(r).\(column) / 1000.0, 'unixepoch') || '\"', 'null')"
         }
-        return """
-            json_object(
-                'attempt', \(r).attempt, 'backoff', json(\(r).backoff),
-                'cancel_requested', json(CASE WHEN \(r).cancel_requested THEN 'true' ELSE 'false' END),
-                'created_at', \(time("created_at")), 'created_by', \(r).created_by, 'errors', json(\(r).errors),
-                'finished_at', \(time("finished_at")), 'id', \(r).id, 'idempotency_key', \(r).idempotency_key,
-                'lease_expires_at', \(time("lease_expires_at")), 'lease_owner', \(r).lease_owner,
-                'max_attempts', \(r).max_attempts, 'metadata', json(\(r).metadata), 'payload', json(\(r).payload),
-                'priority', \(r).priority, 'queue', \(r).queue, 'rerun_of', \(r).rerun_of, 'result', json(\(r).result),
-                'run_at', \(time("run_at")), 'started_at', \(time("started_at")), 'state', \(r).state, 'step', \(r).step,
-                'tags', json(\(r).tags), 'tenant', \(r).tenant, 'timeout_seconds', \(r).timeout_seconds, 'type', \(r).type,
-                'workflow_id', \(r).workflow_id)
-            """
+        func text(_ column: String) -> String { "json_quote(\(r).\(column))" }
+        func raw(_ column: String) -> String { "COALESCE(\(r).\(column), 'null')" }
+        let fields: [(String, String)] = [
+            ("attempt", "\(r).attempt"), ("backoff", raw("backoff")),
+            ("cancel_requested", "CASE WHEN \(r).cancel_requested THEN 'true' ELSE 'false' END"),
+            ("created_at", time("created_at")), ("created_by", text("created_by")), ("errors", raw("errors")),
+            ("finished_at", time("finished_at")), ("id", text("id")), ("idempotency_key", text("idempotency_key")),
+            ("lease_expires_at", time("lease_expires_at")), ("lease_owner", text("lease_owner")),
+            ("max_attempts", "\(r).max_attempts"), ("metadata", raw("metadata")), ("payload", raw("payload")),
+            ("priority", "\(r).priority"), ("queue", text("queue")), ("rerun_of", text("rerun_of")), ("result", raw("result")),
+            ("run_at", time("run_at")), ("started_at", time("started_at")), ("state", text("state")), ("step", text("step")),
+            ("tags", raw("tags")), ("tenant", text("tenant")), ("timeout_seconds", raw("timeout_seconds")),
+            ("type", text("type")), ("workflow_id", text("workflow_id")),
+        ]
+        let parts = fields.enumerated().map { index, field in
+            "'\(index == 0 ? "{" : ",")\"\(field.0)\":' || \(field.1)"
+        }
+        return "(" + parts.joined(separator: " || ") + " || '}')"
     }
 
     /// Unix milliseconds now, by the database's clock.

@@ -112,6 +112,14 @@ public actor EventTailer: Service {
     private func readNewEvents() async {
         do {
             var after = try await currentCursor()
+            if subscribers.isEmpty {
+                // Nobody to deliver to: move to the head without reading the events.
+                let head = try await store.readEvents(EventQuery(after: after, limit: 0)).nextAfter
+                // One may have subscribed meanwhile, starting after the old cursor: then the
+                // events must be read for it, at the next wake-up.
+                if subscribers.isEmpty { cursor = max(after, head) }
+                return
+            }
             while true {
                 let page = try await store.readEvents(EventQuery(after: after, limit: configuration.pageSize))
                 // No suspension from here to the cursor update: a subscriber registered
