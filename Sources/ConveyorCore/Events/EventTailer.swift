@@ -101,7 +101,7 @@ public actor EventTailer: Service {
 
     private func currentCursor() async throws -> Int64 {
         if let cursor { return cursor }
-        let head = try await store.readEvents(EventQuery(after: nil, limit: 0)).head
+        let head = try await read(EventQuery(after: nil, limit: 0)).head
         // Another call may have set it while this one waited.
         if cursor == nil { cursor = head }
         return cursor ?? head
@@ -114,14 +114,14 @@ public actor EventTailer: Service {
             var after = try await currentCursor()
             if subscribers.isEmpty {
                 // Nobody to deliver to: move to the head without reading the events.
-                let head = try await store.readEvents(EventQuery(after: after, limit: 0)).nextAfter
+                let head = try await read(EventQuery(after: after, limit: 0)).nextAfter
                 // One may have subscribed meanwhile, starting after the old cursor: then the
                 // events must be read for it, at the next wake-up.
                 if subscribers.isEmpty { cursor = max(after, head) }
                 return
             }
             while true {
-                let page = try await store.readEvents(EventQuery(after: after, limit: configuration.pageSize))
+                let page = try await read(EventQuery(after: after, limit: configuration.pageSize))
                 // No suspension from here to the cursor update: a subscriber registered
                 // meanwhile starts after the old cursor and is offered these events.
                 deliver(page.events)
@@ -134,18 +134,28 @@ public actor EventTailer: Service {
         }
     }
 
+    /// One store read under a deadline: a query lost with its connection (a database
+    /// restart) must not stall the loop, nor the shutdown that waits for it.
+    private func read(_ query: EventQuery) async throws -> EventPage {
+        let store = store
+        return try await withDeadline(.seconds(5), "reading the event log") { try await store.readEvents(query) }
+    }
+
     private func deliver(_ events: [LogEvent]) {
-        guard !subscribers.isEmpty else { return }
+        guard !subscribers.isEmpty, !events.isEmpty else { return }
+        var batches: [Int: [EventSubscription.Delivery]] = [:]
         for event in events {
             var json: Data?
             for (id, subscription) in subscribers where subscription.filter.matches(event) {
-                if json == nil {
-                    guard let encoded = try? ConveyorJSON.encode(event) else { break }
-                    json = encoded
-                }
-                if !subscription.offer(.event(event, json: json!)) {
-                    subscribers.removeValue(forKey: id)
-                }
+                if json == nil { json = try? ConveyorJSON.encode(event) }
+                guard let json else { break }
+                batches[id, default: []].append(EventSubscription.Delivery(event: event, json: json))
+            }
+        }
+        // One item per subscriber per read: the reader writes it with one call.
+        for (id, batch) in batches {
+            if let subscription = subscribers[id], !subscription.offer(.events(batch)) {
+                subscribers.removeValue(forKey: id)
             }
         }
     }

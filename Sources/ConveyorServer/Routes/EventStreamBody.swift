@@ -92,12 +92,14 @@ struct EventStreamBody: Sendable {
         }
         for await item in subscription.items {
             switch item {
-            case .event(let event, let json):
-                guard event.id > last else { continue }
-                last = event.id
+            case .events(let batch):
+                subscription.taken(batch.count)
                 var buffer = ByteBuffer()
-                Self.append(id: event.id, type: event.type, json: json, to: &buffer)
-                try await box.writer.write(buffer)
+                for delivery in batch where delivery.event.id > last {
+                    last = delivery.event.id
+                    Self.append(id: last, type: delivery.event.type, json: delivery.json, to: &buffer)
+                }
+                if buffer.readableBytes > 0 { try await box.writer.write(buffer) }
             case .heartbeat:
                 try await box.writer.write(ByteBuffer(string: ": keep-alive\n\n"))
             }

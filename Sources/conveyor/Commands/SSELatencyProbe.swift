@@ -24,7 +24,11 @@ struct SSELatencyProbe {
         let group = ServiceGroup(services: [app], logger: logger)
         let server = Task { try await group.run() }
         defer { server.cancel() }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // One connection per client: the default pool keeps 8 per host and queues the rest
+        // behind streams that never end.
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let samples = LatencySamples()
         var readers: [Task<Void, Never>] = []
         var connected = 0
@@ -71,10 +75,9 @@ struct SSELatencyProbe {
                     while let range = pending.range(of: "\n\n") {
                         let block = pending[..<range.lowerBound]
                         pending = String(pending[range.upperBound...])
-                        guard let line = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
-                            let event = try? ConveyorJSON.decode(LogEvent.self, from: Data(line.dropFirst(6).utf8))
-                        else { continue }
-                        await samples.add(received.timeIntervalSince(event.occurredAt) * 1000)
+                        guard let occurred = Self.occurredTimeOfDay(block) else { continue }
+                        let now = Int64((received.timeIntervalSince1970 * 1000).rounded()) % 86_400_000
+                        await samples.add(Double((now - occurred + 86_400_000) % 86_400_000))
                     }
                 }
                 return
@@ -84,6 +87,17 @@ struct SSELatencyProbe {
                 delay = min(delay * 2, 0.5)
             }
         }
+    }
+
+    /// `occurred_at`'s time of day in ms, read from the text: a hundred clients decoding
+    /// every event with a date parser would measure the clients, not the server.
+    static func occurredTimeOfDay(_ block: Substring) -> Int64? {
+        guard let range = block.range(of: "\"occurred_at\":\"") else { return nil }
+        let digits = block[range.upperBound...].utf8.prefix(24).map { Int64($0) - 48 }
+        // 2026-01-31T12:34:56.789Z: hours at 11, minutes 14, seconds 17, millis 20.
+        guard digits.count == 24 else { return nil }
+        func number(_ at: Int, _ count: Int) -> Int64 { digits[at..<(at + count)].reduce(0) { $0 * 10 + $1 } }
+        return ((number(11, 2) * 60 + number(14, 2)) * 60 + number(17, 2)) * 1000 + number(20, 3)
     }
 
     private static func freePort() throws -> Int {
