@@ -50,7 +50,6 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v2-auth", migrate: SQLiteAuthSchema.migrate)
-        migrator.registerMigration("v3-events", migrate: SQLiteEventSchema.migrate)
         return migrator
     }
 }
