@@ -38,7 +38,13 @@ public final class SQLiteJobStore: JobStore {
     // MARK: Insert and read
 
     public func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult] {
-        let rows = try jobs.map(InsertRow.init)
+        // A batch nearly always shares one backoff policy: encode each policy once.
+        var backoffs: [BackoffPolicy: String] = [:]
+        let rows = try jobs.map { job in
+            let backoff = try backoffs[job.backoff] ?? SQLiteRow.json(job.backoff)
+            backoffs[job.backoff] = backoff
+            return try InsertRow(job, backoffJSON: backoff)
+        }
         return try await pool.write { db in
             let insert = try db.cachedStatement(
                 sql: """
@@ -116,7 +122,7 @@ private struct InsertRow {
     let job: Job
     let arguments: StatementArguments
 
-    init(_ new: NewJob) throws {
+    init(_ new: NewJob, backoffJSON: String) throws {
         let state = new.initialState
         job = Job(
             id: new.id, type: new.type, queue: new.queue, state: state, priority: new.priority, payload: new.payload,
@@ -127,7 +133,7 @@ private struct InsertRow {
             rerunOf: new.rerunOf, createdBy: new.createdBy)
         let values: [(any DatabaseValueConvertible)?] = [
             new.id, new.type, new.queue, state.rawValue, new.priority, try SQLiteRow.json(new.payload),
-            SQLiteRow.millis(new.runAt), new.maxAttempts, try SQLiteRow.json(new.backoff), new.timeoutSeconds,
+            SQLiteRow.millis(new.runAt), new.maxAttempts, backoffJSON, new.timeoutSeconds,
             new.idempotencyKey, try SQLiteRow.json(new.tags), new.tenant, try SQLiteRow.json(new.metadata),
             SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf, new.createdBy,
         ]
