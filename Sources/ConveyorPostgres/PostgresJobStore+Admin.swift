@@ -12,9 +12,7 @@ extension PostgresJobStore {
             }
             switch job.state {
             case .succeeded, .failed, .cancelled:
-                throw ConveyorError(
-                    .conflict,
-                    "Job \(id) already ended \(job.state.rawValue) and cannot be cancelled. To run it again, use POST /v1/jobs/\(id)/retry (failed or cancelled jobs) or the rerun action.")
+                throw ConveyorError.cannotCancel(job: id, state: job.state)
             case .running:
                 return .requested(
                     try await self.updateJob(
@@ -39,9 +37,7 @@ extension PostgresJobStore {
                 throw ConveyorError.notFound(job: id)
             }
             guard job.state == .failed || job.state == .cancelled else {
-                throw ConveyorError(
-                    .conflict,
-                    "Job \(id) is \(job.state.rawValue); only failed or cancelled jobs can be retried. Use the rerun action to run a succeeded job again.")
+                throw ConveyorError.cannotRetry(job: id, state: job.state)
             }
             return try await self.updateJob(
                 """

@@ -114,7 +114,7 @@ public final class PostgresJobStore: JobStore, Service {
         for index in conflicts {
             let job = batch.jobs[index]
             guard let key = job.idempotencyKey, let found = existing[InsertBatch.Key(tenant: job.tenant, key: key)] else {
-                throw ConveyorError(.conflict, "A job with id \(job.id) exists already.")
+                throw ConveyorError.duplicateID(job.id)
             }
             results[index] = InsertResult(job: found, created: false)
         }

@@ -9,9 +9,7 @@ extension SQLiteJobStore {
             guard let job = try self.fetchJob(db, id: id) else { throw ConveyorError.notFound(job: id) }
             switch job.state {
             case .succeeded, .failed, .cancelled:
-                throw ConveyorError(
-                    .conflict,
-                    "Job \(id) already ended \(job.state.rawValue) and cannot be cancelled. To run it again, use POST /v1/jobs/\(id)/retry (failed or cancelled jobs) or the rerun action.")
+                throw ConveyorError.cannotCancel(job: id, state: job.state)
             case .running:
                 try db.execute(sql: "UPDATE jobs SET cancel_requested = 1 WHERE id = ?", arguments: [id])
                 return .requested(try self.fetchJob(db, id: id)!)
@@ -28,9 +26,7 @@ extension SQLiteJobStore {
         try await pool.write { db in
             guard let job = try self.fetchJob(db, id: id) else { throw ConveyorError.notFound(job: id) }
             guard job.state == .failed || job.state == .cancelled else {
-                throw ConveyorError(
-                    .conflict,
-                    "Job \(id) is \(job.state.rawValue); only failed or cancelled jobs can be retried. Use the rerun action to run a succeeded job again.")
+                throw ConveyorError.cannotRetry(job: id, state: job.state)
             }
             try db.execute(
                 sql: """

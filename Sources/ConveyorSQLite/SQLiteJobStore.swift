@@ -67,7 +67,7 @@ public final class SQLiteJobStore: JobStore {
                 {
                     results.append(InsertResult(job: try SQLiteRow.job(existing), created: false))
                 } else {
-                    throw ConveyorError(.conflict, "A job with id \(row.job.id) exists already.")
+                    throw ConveyorError.duplicateID(row.job.id)
                 }
             }
             return results

@@ -33,6 +33,23 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
         ConveyorError(.forbidden, message)
     }
 
+    /// Every store refuses these the same way, so the messages live here.
+    public static func cannotCancel(job id: String, state: JobState) -> ConveyorError {
+        ConveyorError(
+            .conflict,
+            "Job \(id) already ended \(state.rawValue) and cannot be cancelled. To run it again, use POST /v1/jobs/\(id)/retry (failed or cancelled jobs) or the rerun action.")
+    }
+
+    public static func cannotRetry(job id: String, state: JobState) -> ConveyorError {
+        ConveyorError(
+            .conflict,
+            "Job \(id) is \(state.rawValue); only failed or cancelled jobs can be retried. Use the rerun action to run a succeeded job again.")
+    }
+
+    public static func duplicateID(_ id: String) -> ConveyorError {
+        ConveyorError(.conflict, "A job with id \(id) exists already.")
+    }
+
     public static func invalid(_ failures: [ValidationFailure]) -> ConveyorError {
         let detail = failures.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         return ConveyorError(.validation, detail, failures: failures)
