@@ -25,9 +25,7 @@ DELAYED = 200
 
 def main():
     if not os.environ.get("CONVEYOR_TEST_POSTGRES_URL"):
-        print("multi-node test: CONVEYOR_TEST_POSTGRES_URL is not set (run it through scripts/with-postgres.sh)")
-        print("multi-node test: 0 passed, 1 failed")
-        sys.exit(1)
+        report("multi-node test", ["CONVEYOR_TEST_POSTGRES_URL is not set: run it through scripts/with-postgres.sh"], "-")
     work = tempfile.mkdtemp(prefix="conveyor-multinode-")
     database = fresh_database()
     recorder = Recorder()

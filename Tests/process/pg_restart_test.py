@@ -25,9 +25,7 @@ def pg_ctl(*args):
 
 def main():
     if not os.environ.get("CONVEYOR_TEST_POSTGRES_DATA"):
-        print("restart test: needs scripts/with-postgres.sh")
-        print("restart test: 0 passed, 1 failed")
-        sys.exit(1)
+        report("restart test", ["CONVEYOR_TEST_POSTGRES_DATA is not set: run it through scripts/with-postgres.sh"], "-")
     work = tempfile.mkdtemp(prefix="conveyor-restart-")
     database = fresh_database()
     recorder = Recorder()

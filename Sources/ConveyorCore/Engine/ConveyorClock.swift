@@ -33,8 +33,4 @@ public final class ManualClock: ConveyorClock {
     public func advance(by seconds: TimeInterval) {
         current.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
-
-    public func set(_ date: Date) {
-        current.withLock { $0 = date }
-    }
 }

@@ -20,7 +20,4 @@ public enum JobState: String, Codable, Sendable, CaseIterable {
         default: return false
         }
     }
-
-    /// States whose jobs wait for a time before they can run.
-    public var isWaiting: Bool { self == .scheduled || self == .retrying }
 }
