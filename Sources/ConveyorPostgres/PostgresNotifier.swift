@@ -16,14 +16,28 @@ public final class PostgresNotifier: Notifier, Service {
     private let local = LocalNotifier()
     private let logger: Logger
 
+    /// Coalesces ``EngineSignal/eventsAppended`` for other nodes.
+    private let eventWakeups: CoalescedSignal
+
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.eventWakeups = CoalescedSignal(interval: .milliseconds(20)) {
+            _ = try? await withDeadline(.seconds(5), "sending a signal") {
+                try await client.query("SELECT pg_notify(\(Self.channel), 'e:')", logger: logger)
+            }
+        }
     }
 
     public func notify(_ signals: Set<EngineSignal>) async {
         guard !signals.isEmpty else { return }
         await local.notify(signals)
+        var signals = signals
+        if signals.remove(.eventsAppended) != nil {
+            // Every claim and completion batch appends events: sending each would put a
+            // NOTIFY on the hot path. Other nodes' tailers get one wake-up per interval.
+            eventWakeups.request()
+        }
         // NOTIFY payloads are limited to 8000 bytes; split large sets.
         var chunk: [String] = []
         var size = 0
@@ -86,6 +100,7 @@ public final class PostgresNotifier: Notifier, Service {
         switch signal {
         case .jobsAvailable(let queue): return "q:" + queue
         case .cancelRequested(let id): return "c:" + id
+        case .eventsAppended: return "e:"
         }
     }
 
@@ -97,6 +112,8 @@ public final class PostgresNotifier: Notifier, Service {
                 signals.insert(.jobsAvailable(queue: value))
             } else if line.hasPrefix("c:") {
                 signals.insert(.cancelRequested(jobID: value))
+            } else if line.hasPrefix("e:") {
+                signals.insert(.eventsAppended)
             }
         }
         return signals

@@ -87,6 +87,7 @@ enum PostgresSchema {
                 // jobs enqueued before auth have no creator.
                 "ALTER TABLE conveyor_jobs ADD COLUMN IF NOT EXISTS created_by text"
             ]),
+        Migration(version: 3, name: "events", statements: PostgresEventSchema.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -50,6 +50,7 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v2-auth", migrate: SQLiteAuthSchema.migrate)
+        migrator.registerMigration("v3-events", migrate: SQLiteEventSchema.migrate)
         return migrator
     }
 }

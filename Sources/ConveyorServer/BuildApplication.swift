@@ -5,7 +5,7 @@ import Prometheus
 import ServiceLifecycle
 
 /// Builds the HTTP server application around
-/// ``buildRouter(conveyor:configuration:registry:auth:)``, plus a second server for the
+/// ``buildRouter(conveyor:configuration:registry:auth:events:)``, plus a second server for the
 /// probes when ``ServerConfiguration/internalPort`` is set.
 ///
 /// Before the server accepts requests it checks the auth configuration (dev mode only
@@ -23,7 +23,9 @@ public func buildApplication(
     conveyor: Conveyor, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry,
     services: [any Service], logger: Logger, auth: AuthConfiguration = .development
 ) -> some ApplicationProtocol {
-    var services = services
+    // One tailer per process feeds every event stream; it runs with the caller's services.
+    let events = EventTailer(conveyor: conveyor)
+    var services = services + [events]
     if let internalPort = configuration.internalPort {
         // After the caller's services: it starts after them and, in reverse at shutdown,
         // stops only once the main server has, so probes answer until the very end.
@@ -34,7 +36,7 @@ public func buildApplication(
                 logger: logger))
     }
     var app = Application(
-        router: buildRouter(conveyor: conveyor, configuration: configuration, registry: registry, auth: auth),
+        router: buildRouter(conveyor: conveyor, configuration: configuration, registry: registry, auth: auth, events: events),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
         services: services,
         logger: logger)

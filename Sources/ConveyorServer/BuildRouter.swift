@@ -15,12 +15,15 @@ import Prometheus
 ///   - configuration: The body limit, the configured queue names, the internal port.
 ///   - registry: Exported by `/metrics`; the queue-depth gauge is refreshed into it on each scrape.
 ///   - auth: Dev mode (every request is admin of tenant `default`) or enforced credentials.
+///   - events: The process's event tailer, which feeds `GET /v1/events/stream`. It must
+///     run (it is a `Service`) for streams to receive live events; ``buildApplication``
+///     runs one for you.
 public func buildRouter(
     conveyor: Conveyor, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry,
-    auth: AuthConfiguration = .development
+    auth: AuthConfiguration = .development, events: EventTailer
 ) -> Router<ConveyorRequestContext> {
     buildRoutes(
-        conveyor: conveyor, configuration: configuration, registry: registry, auth: auth,
+        conveyor: conveyor, configuration: configuration, registry: registry, auth: auth, events: events,
         surface: configuration.internalPort == nil ? .all : .api
     ).router
 }
@@ -29,8 +32,10 @@ public func buildRouter(
 public func buildInternalRouter(
     conveyor: Conveyor, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry
 ) -> Router<ConveyorRequestContext> {
-    buildRoutes(conveyor: conveyor, configuration: configuration, registry: registry, auth: .development, surface: .probes)
-        .router
+    buildRoutes(
+        conveyor: conveyor, configuration: configuration, registry: registry, auth: .development,
+        events: EventTailer(conveyor: conveyor), surface: .probes
+    ).router
 }
 
 /// Which routes a router serves.
@@ -46,7 +51,7 @@ enum RouteSurface {
 /// The routes, with the table that registered them, so tests can see every route.
 func buildRoutes(
     conveyor: Conveyor, configuration: ServerConfiguration, registry: PrometheusCollectorRegistry,
-    auth: AuthConfiguration, surface: RouteSurface
+    auth: AuthConfiguration, events: EventTailer, surface: RouteSurface
 ) -> RouteTable {
     let router = Router(context: ConveyorRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Middleware applies only to routes added after it, so it goes first. The body limit
@@ -69,6 +74,11 @@ func buildRoutes(
         TenantRoutes(conveyor: conveyor).register(in: &routes)
         APIKeyRoutes(conveyor: conveyor).register(in: &routes)
         WhoAmIRoute().register(in: &routes)
+        EventRoutes(conveyor: conveyor).register(in: &routes)
+        EventStreamRoute(
+            conveyor: conveyor, tailer: events, keepAlive: configuration.eventStreamKeepAlive,
+            bufferSize: configuration.eventStreamBuffer
+        ).register(in: &routes)
     }
     if surface != .api {
         HealthRoutes(conveyor: conveyor).register(in: &routes)

@@ -12,11 +12,19 @@ public struct ServerConfiguration: Sendable {
     /// without credentials; those routes then leave the main port. Nil keeps them on the
     /// main port, unauthenticated.
     public var internalPort: Int?
+    /// How often `GET /v1/events/stream` sends a `: keep-alive` comment; proxies and
+    /// clients close connections that stay silent too long.
+    public var eventStreamKeepAlive: Duration
+    /// Items buffered per stream client; a client that falls this far behind is
+    /// disconnected (it resumes with `Last-Event-ID`).
+    public var eventStreamBuffer: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"],
-        internalPort: Int? = nil
+        internalPort: Int? = nil, eventStreamKeepAlive: Duration = .seconds(15), eventStreamBuffer: Int = 1000
     ) {
+        self.eventStreamKeepAlive = eventStreamKeepAlive
+        self.eventStreamBuffer = eventStreamBuffer
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

@@ -21,10 +21,13 @@ public struct Problem: Codable, Sendable, Hashable, Error {
     public var errors: [FieldError]?
     /// For a 403 over a missing scope: the scope the endpoint needs.
     public var requiredScope: String?
+    /// For a 410 from the event log: the first event id still retained.
+    public var oldestAvailableID: Int64?
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, instance, errors
         case requiredScope = "required_scope"
+        case oldestAvailableID = "oldest_available_id"
     }
 
     public init(

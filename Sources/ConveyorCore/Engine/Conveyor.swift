@@ -97,6 +97,7 @@ public final class Conveyor: Sendable {
         var queues: Set<EngineSignal> = []
         var counts: [String: [String: Int]] = [:]
         for result in results where result.created {
+            queues.insert(.eventsAppended)
             if result.job.state == .queued { queues.insert(.jobsAvailable(queue: result.job.queue)) }
             counts[result.job.queue, default: [:]][result.job.type, default: 0] += 1
         }
@@ -133,8 +134,9 @@ public final class Conveyor: Sendable {
     public func cancel(id: String, as caller: Caller? = nil) async throws -> CancelResult {
         try await checkAccess(toJob: id, as: caller)
         let result = try await store.cancelJob(id: id, now: clock.now())
-        if case .requested = result {
-            await notifier.notify([.cancelRequested(jobID: id)])
+        switch result {
+        case .requested: await notifier.notify([.cancelRequested(jobID: id)])
+        case .cancelled: await notifier.notify([.eventsAppended])
         }
         return result
     }

@@ -11,12 +11,16 @@ public struct MaintenanceConfiguration: Sendable, Hashable {
     public var finishedRetention: Duration
     /// How long failed (dead-letter) jobs are kept.
     public var failedRetention: Duration
+    /// How long events stay in the log. A reader further behind than this gets 410 Gone
+    /// (see docs/events.md).
+    public var eventRetention: Duration
 
     public init(
         stageInterval: Duration = .milliseconds(200), reapInterval: Duration = .seconds(1),
         pruneInterval: Duration = .seconds(60), finishedRetention: Duration = .seconds(7 * 86400),
-        failedRetention: Duration = .seconds(30 * 86400)
+        failedRetention: Duration = .seconds(30 * 86400), eventRetention: Duration = .seconds(7 * 86400)
     ) {
+        self.eventRetention = eventRetention
         self.stageInterval = stageInterval
         self.reapInterval = reapInterval
         self.pruneInterval = pruneInterval
@@ -61,17 +65,21 @@ struct LeaseReaper: Sendable {
     }
 }
 
-/// Deletes finished jobs past their retention.
+/// Deletes finished jobs and events past their retention.
 struct Pruner: Sendable {
     let store: any JobStore
     let clock: any ConveyorClock
     let configuration: MaintenanceConfiguration
+    static let batch = 5000
 
     func tick() async throws -> Duration {
         let now = clock.now()
         let deleted = try await store.pruneJobs(
             succeededBefore: now.addingTimeInterval(-configuration.finishedRetention.seconds),
-            failedBefore: now.addingTimeInterval(-configuration.failedRetention.seconds), limit: 5000)
-        return deleted == 5000 ? .milliseconds(10) : configuration.pruneInterval
+            failedBefore: now.addingTimeInterval(-configuration.failedRetention.seconds), limit: Self.batch)
+        let events = try await store.pruneEvents(
+            before: now.addingTimeInterval(-configuration.eventRetention.seconds), limit: Self.batch)
+        // A full batch means more is waiting: come back soon rather than in a minute.
+        return deleted == Self.batch || events == Self.batch ? .milliseconds(10) : configuration.pruneInterval
     }
 }

@@ -5,6 +5,8 @@ public enum EngineSignal: Sendable, Hashable {
     case jobsAvailable(queue: String)
     /// A running job was asked to cancel.
     case cancelRequested(jobID: String)
+    /// The event log has new entries: the ``EventTailer`` reads them now rather than at its poll.
+    case eventsAppended
 }
 
 /// Delivers ``EngineSignal``s to every subscriber. The in-process ``LocalNotifier`` serves

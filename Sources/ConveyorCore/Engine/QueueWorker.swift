@@ -172,6 +172,8 @@ final class QueueWorker: Sendable {
                 group.addTask {
                     await BatchCompleter.write(batch, to: self.store, timeout: config.storeTimeout, logger: self.logger)
                     continuation.yield(.written)
+                    // The batch appended its events; the tailer reads them now, not at its poll.
+                    await self.notifier.notify([.eventsAppended])
                 }
             }
             if shuttingDown {
@@ -205,9 +207,11 @@ final class QueueWorker: Sendable {
         let now = clock.now()
         let (store, queue, owner, until) = (store, configuration.queue, owner, now.addingTimeInterval(configuration.leaseDuration.seconds))
         do {
-            return try await withDeadline(configuration.storeTimeout, "claiming jobs") {
+            let claimed = try await withDeadline(configuration.storeTimeout, "claiming jobs") {
                 try await store.claimJobs(queue: queue, limit: limit, owner: owner, leaseUntil: until, now: now)
             }
+            if !claimed.isEmpty { await notifier.notify([.eventsAppended]) }
+            return claimed
         } catch {
             // The poll wakes us again; a store outage must never end the loop.
             logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])

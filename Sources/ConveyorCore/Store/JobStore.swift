@@ -58,6 +58,22 @@ public protocol JobStore: Sendable {
 
     /// Deletes final jobs that finished before the given times.
     func pruneJobs(succeededBefore: Date, failedBefore: Date, limit: Int) async throws -> Int
+
+    // MARK: Event log
+    //
+    // Every method above that changes a job's state appends its event (``LogEvent``) in
+    // the same transaction. Transitions into `queued` or `scheduled` (staging, a snooze,
+    // a hand-back at shutdown, the lease reaper's re-queue, an operator's retry) append
+    // none: the next event such a job gets is `job.started`.
+
+    /// Reads events in id order, only those every reader can see for good: an event with
+    /// a smaller id can never appear after this read returns (see docs/events.md for how
+    /// PostgreSQL guarantees that). Returns at most `query.limit` events.
+    func readEvents(_ query: EventQuery) async throws -> EventPage
+
+    /// Deletes events that occurred before `before`, oldest first, and records the
+    /// largest id deleted so readers behind it can be told they missed events.
+    func pruneEvents(before: Date, limit: Int) async throws -> Int
 }
 
 public struct InsertResult: Sendable {

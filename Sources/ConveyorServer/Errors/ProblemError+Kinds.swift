@@ -21,6 +21,13 @@ extension ProblemError {
         ProblemError("conflict", title: "Conflict with the job's state", status: .conflict, detail: detail)
     }
 
+    /// A reader fell behind the event log's retention window.
+    static func eventsGone(_ error: EventLogGone) -> ProblemError {
+        var problem = ProblemError("events-gone", title: "Events no longer retained", status: .gone, detail: error.description)
+        problem.problem.oldestAvailableID = error.oldestAvailable
+        return problem
+    }
+
     static func unavailable(_ detail: String) -> ProblemError {
         ProblemError("unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: detail)
     }

@@ -12,6 +12,8 @@ extension ProblemError {
             self = .malformedJSON(error.message)
         case let error as DecodingError:
             self = .decoding(error)
+        case let error as EventLogGone:
+            self = .eventsGone(error)
         case let error as ConveyorError:
             guard let problem = ProblemError(conveyor: error) else { return nil }
             self = problem

@@ -36,8 +36,8 @@ struct RouteKey: Hashable, Sendable, CustomStringConvertible {
 /// here as it registers it; a route missing from this table is refused for everyone,
 /// and the security test (which walks this table) fails until it is added.
 ///
-/// Later routes slot in with their scopes: workflows (`workflows:read`/`write`), events
-/// (`events:read`/`publish`), webhooks, schedules and queue management.
+/// Later routes slot in with their scopes: workflows (`workflows:read`/`write`), publishing
+/// events (`events:publish`), webhooks, schedules and queue management.
 enum RouteScopes {
     static let entries: [(route: RouteKey, access: RouteAccess)] = [
         // Jobs
@@ -50,6 +50,9 @@ enum RouteScopes {
         (RouteKey(.get, "/v1/config/job-options"), .scope(.jobsRead)),
         // Queues are shared by every tenant, so their counts are for operators.
         (RouteKey(.get, "/v1/queues"), .scope(.queuesManage)),
+        // The event log; tenant-isolated like jobs.
+        (RouteKey(.get, "/v1/events"), .scope(.eventsRead)),
+        (RouteKey(.get, "/v1/events/stream"), .scope(.eventsRead)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

@@ -14,6 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Jobs per enqueue batch (one transaction each).") var batch = 1_000
     @Option(help: "Single jobs timed for pickup latency, on an idle worker.") var latencySamples = 300
     @Option(help: "A SQLite file or postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
+    @Option(help: "SSE clients connected while the latency phase runs (0: skip the SSE measurement).") var sseClients = 0
 
     func run() async throws {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
@@ -59,6 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
             elector: consumer.elector("bench"))
         let group = ServiceGroup(services: [engine], logger: logger)
         let engineRun = Task { try await group.run() }
+        let eventsBefore = try await consumer.store.readEvents(EventQuery(limit: 0)).head
         let drainStart = ContinuousClock.now
         // Counting in the store is itself a scan; wait on the handlers, then confirm.
         await probe.waitForCount(jobs)
@@ -67,6 +69,12 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let drainSeconds = drainStart.duration(to: .now).seconds
         print(String(format: "processed: %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / drainSeconds, jobs, drainSeconds))
+        // Every claim and every outcome appends to the event log in its own transaction.
+        let eventsWritten = try await consumer.store.readEvents(EventQuery(limit: 0)).head - eventsBefore
+        print(
+            String(
+                format: "events:    %8.0f events/s written during the drain  (%d events)", Double(eventsWritten) / drainSeconds,
+                eventsWritten))
 
         // 3. Pickup latency on an idle worker: enqueue one job, wait for its handler to start.
         try await Task.sleep(for: .milliseconds(300))
@@ -84,6 +92,21 @@ struct BenchCommand: AsyncParsableCommand {
             String(
                 format: "pickup:    p50 %.2f ms, p99 %.2f ms  (%d samples, enqueue-to-start%@)", percentile(samples, 0.5),
                 percentile(samples, 0.99), samples.count, location.isPostgres ? ", across connection pools" : ""))
+
+        // 4. State change to SSE client, with the clients connected over loopback HTTP.
+        if sseClients > 0 {
+            let probe = SSELatencyProbe(conveyor: enqueuer, clients: sseClients, logger: logger)
+            let samples = try await probe.measure(queue: queue) {
+                for _ in 0..<100 {
+                    _ = try await enqueuer.enqueue([job])
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }.sorted()
+            print(
+                String(
+                    format: "sse:       p50 %.2f ms, p99 %.2f ms  (%d deliveries to %d clients, state change to client)",
+                    percentile(samples, 0.5), percentile(samples, 0.99), samples.count, sseClients))
+        }
         await group.triggerGracefulShutdown()
         try await engineRun.value
         await infrastructure.triggerGracefulShutdown()

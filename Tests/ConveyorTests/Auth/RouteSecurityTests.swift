@@ -42,6 +42,9 @@ extension AuthTests {
             RouteKey(.patch, "/v1/api-keys/{id}"): Fixture(path: "/v1/api-keys/{key}", body: #"{"expires_at":"2000-01-01T00:00:00Z"}"#),
             RouteKey(.delete, "/v1/api-keys/{id}"): Fixture(path: "/v1/api-keys/{key}"),
             RouteKey(.get, "/v1/whoami"): Fixture(path: "/v1/whoami"),
+            RouteKey(.get, "/v1/events"): Fixture(path: "/v1/events?tenant=globex&after=0"),
+            // live=false: the stream replays the log and ends, so the test client can read it all.
+            RouteKey(.get, "/v1/events/stream"): Fixture(path: "/v1/events/stream?after=0&live=false"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -76,7 +79,7 @@ extension AuthTests {
             let conveyor = Conveyor(store: UnusedStore(), registry: JobRegistry())
             let routes = buildRoutes(
                 conveyor: conveyor, configuration: harness, registry: PrometheusCollectorRegistry(), auth: .development,
-                surface: .all)
+                events: EventTailer(conveyor: conveyor), surface: .all)
             #expect(routes.undeclared.isEmpty, "routes without a scope: \(routes.undeclared)")
             #expect(Set(routes.registered) == Set(RouteScopes.table.keys))
             #expect(routes.registered.count == RouteScopes.entries.count, "a route is registered twice")
@@ -175,7 +178,9 @@ extension AuthTests {
         static func otherTenantStatus(route: RouteKey, scope: Scope) -> HTTPResponse.Status {
             if scope == .admin { return .forbidden }
             if route.path.contains("{id}") { return .notFound }
-            if route == RouteKey(.post, "/v1/jobs") || route == RouteKey(.get, "/v1/jobs") { return .forbidden }
+            if [RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events")].contains(route) {
+                return .forbidden
+            }
             return .ok
         }
 
@@ -217,4 +222,8 @@ struct UnusedStore: JobStore {
     func nextWaitingRunAt() async throws -> Date? { nil }
     func rescueExpiredLeases(now: Date, limit: Int) async throws -> Set<String> { [] }
     func pruneJobs(succeededBefore: Date, failedBefore: Date, limit: Int) async throws -> Int { 0 }
+    func readEvents(_ query: EventQuery) async throws -> EventPage {
+        EventPage(events: [], nextAfter: 0, head: 0, prunedThrough: 0)
+    }
+    func pruneEvents(before: Date, limit: Int) async throws -> Int { 0 }
 }

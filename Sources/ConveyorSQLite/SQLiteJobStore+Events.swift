@@ -1,0 +1,66 @@
+import ConveyorCore
+import Foundation
+import GRDB
+
+/// Reading and pruning the event log. The triggers in ``SQLiteEventSchema`` write it.
+extension SQLiteJobStore {
+    public func readEvents(_ query: EventQuery) async throws -> EventPage {
+        var clauses = ["id > ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [query.after ?? 0]
+        switch query.topic?.match {
+        case .exact(let topic):
+            clauses.append("topic = ?")
+            arguments.append(topic)
+        case .prefix(let prefix) where !prefix.isEmpty:
+            clauses.append("substr(topic, 1, length(?)) = ?")
+            arguments += [prefix, prefix]
+        default: break
+        }
+        if let tenant = query.tenant {
+            clauses.append("tenant = ?")
+            arguments.append(tenant)
+        }
+        if let key = query.key {
+            clauses.append("key = ?")
+            arguments.append(key)
+        }
+        let limit = max(0, query.limit)
+        let sql = """
+            SELECT id, type, topic, key, tenant, occurred_at, data FROM events
+            WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(limit)
+            """
+        let args = StatementArguments(arguments)
+        // One read transaction: the head, the prune mark and the events are one snapshot.
+        // SQLite has one writer, so ids commit in order and the head is simply the largest.
+        return try await pool.read { db in
+            let head = try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
+            let pruned = try Int64.fetchOne(db, sql: "SELECT through FROM events_pruned") ?? 0
+            let events = try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+                let data: String = row[6]
+                return LogEvent(
+                    id: row[0], type: row[1], topic: row[2], key: row[3], tenant: row[4],
+                    occurredAt: SQLiteRow.date(row[5] as Int64), data: try SQLiteRow.decode(JSONValue.self, data))
+            }
+            return EventPage(query: query, events: events, head: max(head, pruned), prunedThrough: pruned)
+        }
+    }
+
+    public func pruneEvents(before: Date, limit: Int) async throws -> Int {
+        // Ids grow with time, so the old events are the first ones: the scan stops at the
+        // first young event rather than reading the whole table.
+        try await pool.write { db in
+            let young = try Int64.fetchOne(
+                db, sql: "SELECT id FROM events WHERE occurred_at >= ? ORDER BY id LIMIT 1",
+                arguments: [SQLiteRow.millis(before)]) ?? Int64.max
+            guard
+                let last = try Int64.fetchOne(
+                    db, sql: "SELECT max(id) FROM (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)",
+                    arguments: [young, max(0, limit)])
+            else { return 0 }
+            try db.execute(sql: "DELETE FROM events WHERE id <= ?", arguments: [last])
+            let deleted = db.changesCount
+            try db.execute(sql: "UPDATE events_pruned SET through = max(through, ?)", arguments: [last])
+            return deleted
+        }
+    }
+}
