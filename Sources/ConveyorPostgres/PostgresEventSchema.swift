@@ -5,8 +5,13 @@
 /// statement present or future, appends its event inside the same statement, so the log
 /// cannot miss a change or record one that rolled back. They are statement-level with
 /// transition tables: a claim or a completion batch of a thousand jobs runs each trigger
-/// once, as one `INSERT … SELECT`, and the event JSON is built by the server from the
-/// new rows, with no read-back.
+/// once, as one `INSERT … SELECT`.
+///
+/// **Compact job events.** A job event copies only the columns that change over a job's
+/// life; a read takes the rest from the job's row and builds the JSON then
+/// (`conveyor_event_job_json`). Writers are the hot path, readers are few and batch.
+/// Other events (custom, workflow) carry their JSON in `data`, appended through
+/// `conveyor_append_event`, which takes the ordering lock first.
 ///
 /// **Ordering.** A sequence hands out ids in call order, not commit order: a transaction
 /// holding id 6 may commit after another committed id 7, and a reader that went past 7
@@ -30,6 +35,14 @@ enum PostgresEventSchema {
             SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM conveyor_events_id_seq));
         """
 
+    /// The job columns an event snapshots; the rest are read from the job's row.
+    static let snapshotColumns = [
+        "state", "attempt", "run_at", "started_at", "finished_at", "lease_owner", "lease_expires_at",
+        "cancel_requested", "metadata", "errors", "result",
+    ]
+    private static let snapshotList = snapshotColumns.joined(separator: ", ")
+    private static let newSnapshot = snapshotColumns.map { "n.\($0)" }.joined(separator: ", ")
+
     static let statements: [String] = [
         """
         CREATE TABLE IF NOT EXISTS conveyor_events (
@@ -39,7 +52,12 @@ enum PostgresEventSchema {
             key text NOT NULL,
             tenant text NOT NULL,
             occurred_at timestamptz NOT NULL DEFAULT now(),
-            data json NOT NULL
+            -- The JSON of events that are not about a job; NULL for job events.
+            data json,
+            -- Job events: the job's changing columns as the change left them.
+            state text, attempt integer, run_at timestamptz, started_at timestamptz, finished_at timestamptz,
+            lease_owner text, lease_expires_at timestamptz, cancel_requested boolean, metadata jsonb,
+            errors jsonb, result jsonb
         )
         """,
         // One row: the largest id the pruner removed, so a reader behind it is told.
@@ -55,18 +73,32 @@ enum PostgresEventSchema {
             SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
         $$
         """,
-        // GET /v1/jobs/{id}'s JSON from a row; times as ConveyorJSON writes them.
+        // GET /v1/jobs/{id}'s JSON from a job event and its job; times as ConveyorJSON writes them.
         """
-        CREATE OR REPLACE FUNCTION conveyor_job_json(j conveyor_jobs) RETURNS json LANGUAGE sql STABLE AS $$
+        CREATE OR REPLACE FUNCTION conveyor_event_job_json(e conveyor_events, j conveyor_jobs) RETURNS json
+        LANGUAGE sql STABLE AS $$
             SELECT json_build_object(
-                'attempt', j.attempt, 'backoff', j.backoff, 'cancel_requested', j.cancel_requested,
-                'created_at', conveyor_time(j.created_at), 'created_by', j.created_by, 'errors', j.errors,
-                'finished_at', conveyor_time(j.finished_at), 'id', j.id, 'idempotency_key', j.idempotency_key,
-                'lease_expires_at', conveyor_time(j.lease_expires_at), 'lease_owner', j.lease_owner,
-                'max_attempts', j.max_attempts, 'metadata', j.metadata, 'payload', j.payload, 'priority', j.priority,
-                'queue', j.queue, 'rerun_of', j.rerun_of, 'result', j.result, 'run_at', conveyor_time(j.run_at),
-                'started_at', conveyor_time(j.started_at), 'state', j.state, 'step', j.step, 'tags', to_json(j.tags),
+                'attempt', e.attempt, 'backoff', j.backoff, 'cancel_requested', e.cancel_requested,
+                'created_at', conveyor_time(j.created_at), 'created_by', j.created_by, 'errors', e.errors,
+                'finished_at', conveyor_time(e.finished_at), 'id', j.id, 'idempotency_key', j.idempotency_key,
+                'lease_expires_at', conveyor_time(e.lease_expires_at), 'lease_owner', e.lease_owner,
+                'max_attempts', j.max_attempts, 'metadata', e.metadata, 'payload', j.payload, 'priority', j.priority,
+                'queue', j.queue, 'rerun_of', j.rerun_of, 'result', e.result, 'run_at', conveyor_time(e.run_at),
+                'started_at', conveyor_time(e.started_at), 'state', e.state, 'step', j.step, 'tags', to_json(j.tags),
                 'tenant', j.tenant, 'timeout_seconds', j.timeout_seconds, 'type', j.type, 'workflow_id', j.workflow_id)
+        $$
+        """,
+        // Appends an event that is not about a job, in the caller's transaction.
+        """
+        CREATE OR REPLACE FUNCTION conveyor_append_event(p_type text, p_topic text, p_key text, p_tenant text, p_data json)
+        RETURNS bigint LANGUAGE plpgsql AS $$
+        DECLARE appended bigint;
+        BEGIN
+            \(takeOrderingLock)
+            INSERT INTO conveyor_events (type, topic, key, tenant, data)
+            VALUES (p_type, p_topic, p_key, p_tenant, p_data) RETURNING id INTO appended;
+            RETURN appended;
+        END
         $$
         """,
         """
@@ -74,8 +106,8 @@ enum PostgresEventSchema {
         BEGIN
             \(takeOrderingLock)
             -- A repeated idempotency key inserts no row, so it appends nothing.
-            INSERT INTO conveyor_events (type, topic, key, tenant, data)
-            SELECT 'job.submitted', 'job.submitted', n.id, n.tenant, conveyor_job_json(n)
+            INSERT INTO conveyor_events (type, topic, key, tenant, \(snapshotList))
+            SELECT 'job.submitted', 'job.submitted', n.id, n.tenant, \(newSnapshot)
             FROM new_rows n ORDER BY n.id;
             RETURN NULL;
         END
@@ -86,11 +118,10 @@ enum PostgresEventSchema {
         BEGIN
             \(takeOrderingLock)
             -- Moves into queued or scheduled append nothing (docs/events.md).
-            INSERT INTO conveyor_events (type, topic, key, tenant, data)
-            SELECT CASE n.state WHEN 'running' THEN 'job.started' ELSE 'job.' || n.state END,
-                CASE n.state WHEN 'running' THEN 'job.started' ELSE 'job.' || n.state END,
-                n.id, n.tenant, conveyor_job_json(n)
-            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            INSERT INTO conveyor_events (type, topic, key, tenant, \(snapshotList))
+            SELECT t, t, n.id, n.tenant, \(newSnapshot)
+            FROM new_rows n JOIN old_rows o ON o.id = n.id,
+                LATERAL (SELECT CASE n.state WHEN 'running' THEN 'job.started' ELSE 'job.' || n.state END AS t) tt
             WHERE n.state <> o.state AND n.state IN ('running', 'retrying', 'succeeded', 'failed', 'cancelled')
             ORDER BY n.id;
             RETURN NULL;

@@ -25,12 +25,15 @@ extension PostgresJobStore {
         // The prune mark is read in the same snapshot as the events, so a prune that
         // races this read is either wholly seen (and reported) or not at all.
         let sql = """
-            SELECT p.through, e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at, e.data
+            SELECT p.through, e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at,
+                COALESCE(e.data, CASE WHEN j.id IS NOT NULL THEN conveyor_event_job_json(e.whole, j) END, 'null')::text
             FROM conveyor_events_pruned p
             LEFT JOIN LATERAL (
-                SELECT id, type, topic, key, tenant, occurred_at, data::text AS data FROM conveyor_events
+                SELECT id, type, topic, key, tenant, occurred_at, data, ev AS whole FROM conveyor_events ev
                 WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(max(0, query.limit))
             ) e ON true
+            LEFT JOIN conveyor_jobs j ON e.data IS NULL AND j.id = e.key
+            ORDER BY e.id
             """
         var pruned: Int64 = 0
         var events: [LogEvent] = []

@@ -4,32 +4,44 @@ import GRDB
 ///
 /// Triggers, not statements in each write: every change of a job's state, through any
 /// statement present or future, appends its event inside the same statement, so the log
-/// cannot miss a change or record one that rolled back. The event's `data` is built by
-/// SQLite from the new row, in C, with no read-back and no Swift encoding on the hot path.
+/// cannot miss a change or record one that rolled back.
+///
+/// **Compact job events.** A job event stores only what changes over a job's life (state,
+/// attempt, times, lease, errors, result, metadata), copied from the new row as stored.
+/// The rest of the job never changes, so a read takes it from the job's row and builds
+/// the JSON then. Building the JSON in the trigger instead halved the throughput of the
+/// whole engine; readers are few and batch their reads, writers are the hot path.
+/// Other events (custom, workflow) carry their JSON in `data`.
 enum SQLiteEventSchema {
-    /// `GET /v1/jobs/{id}`'s JSON, built from a trigger's NEW row. Times are RFC 3339 with
-    /// milliseconds, as ``ConveyorCore/ConveyorJSON`` writes them.
+    /// The job columns an event snapshots; the rest are read from the job's row.
+    static let snapshotColumns = [
+        "state", "attempt", "run_at", "started_at", "finished_at", "lease_owner", "lease_expires_at",
+        "cancel_requested", "metadata", "errors", "result",
+    ]
+
+    /// `GET /v1/jobs/{id}`'s JSON, built from columns named by `column`. Times are RFC 3339
+    /// with milliseconds, as ``ConveyorCore/ConveyorJSON`` writes them.
     ///
     /// Spliced as text rather than with `json_object`: the JSON columns (payload, backoff,
     /// tags, metadata, errors, result) already hold JSON, and `json()` would parse every one
-    /// of them again on the hot path. Keys are in sorted order, like the API's.
-    static func jobJSON(_ r: String) -> String {
-        func time(_ column: String) -> String {
-            "COALESCE('\"' || strftime('%Y-%m-%dT%H:%M:%fZ', \(r).\(column) / 1000.0, 'unixepoch') || '\"', 'null')"
+    /// of them again. Keys are in sorted order, like the API's.
+    static func jobJSON(_ column: (String) -> String) -> String {
+        func time(_ name: String) -> String {
+            "COALESCE('\"' || strftime('%Y-%m-%dT%H:%M:%fZ', \(column(name)) / 1000.0, 'unixepoch') || '\"', 'null')"
         }
-        func text(_ column: String) -> String { "json_quote(\(r).\(column))" }
-        func raw(_ column: String) -> String { "COALESCE(\(r).\(column), 'null')" }
+        func text(_ name: String) -> String { "json_quote(\(column(name)))" }
+        func raw(_ name: String) -> String { "COALESCE(\(column(name)), 'null')" }
         let fields: [(String, String)] = [
-            ("attempt", "\(r).attempt"), ("backoff", raw("backoff")),
-            ("cancel_requested", "CASE WHEN \(r).cancel_requested THEN 'true' ELSE 'false' END"),
+            ("attempt", column("attempt")), ("backoff", raw("backoff")),
+            ("cancel_requested", "CASE WHEN \(column("cancel_requested")) THEN 'true' ELSE 'false' END"),
             ("created_at", time("created_at")), ("created_by", text("created_by")), ("errors", raw("errors")),
             ("finished_at", time("finished_at")), ("id", text("id")), ("idempotency_key", text("idempotency_key")),
             ("lease_expires_at", time("lease_expires_at")), ("lease_owner", text("lease_owner")),
-            ("max_attempts", "\(r).max_attempts"), ("metadata", raw("metadata")), ("payload", raw("payload")),
-            ("priority", "\(r).priority"), ("queue", text("queue")), ("rerun_of", text("rerun_of")), ("result", raw("result")),
-            ("run_at", time("run_at")), ("started_at", time("started_at")), ("state", text("state")), ("step", text("step")),
-            ("tags", raw("tags")), ("tenant", text("tenant")), ("timeout_seconds", raw("timeout_seconds")),
-            ("type", text("type")), ("workflow_id", text("workflow_id")),
+            ("max_attempts", column("max_attempts")), ("metadata", raw("metadata")), ("payload", raw("payload")),
+            ("priority", column("priority")), ("queue", text("queue")), ("rerun_of", text("rerun_of")),
+            ("result", raw("result")), ("run_at", time("run_at")), ("started_at", time("started_at")),
+            ("state", text("state")), ("step", text("step")), ("tags", raw("tags")), ("tenant", text("tenant")),
+            ("timeout_seconds", raw("timeout_seconds")), ("type", text("type")), ("workflow_id", text("workflow_id")),
         ]
         let parts = fields.enumerated().map { index, field in
             "'\(index == 0 ? "{" : ",")\"\(field.0)\":' || \(field.1)"
@@ -37,22 +49,43 @@ enum SQLiteEventSchema {
         return "(" + parts.joined(separator: " || ") + " || '}')"
     }
 
+    /// A job event's JSON from the event row `e` and its job's row `j`.
+    static let eventJobJSON = jobJSON { snapshotColumns.contains($0) ? "e.\($0)" : "j.\($0)" }
+
     /// Unix milliseconds now, by the database's clock.
     static let nowMillis = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"
 
+    private static func appendJobEvent(type: String) -> String {
+        let snapshot = snapshotColumns.joined(separator: ", ")
+        let values = snapshotColumns.map { "NEW.\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO events (type, topic, key, tenant, occurred_at, \(snapshot))
+            SELECT t, t, NEW.id, NEW.tenant, \(nowMillis), \(values) FROM (SELECT \(type) AS t);
+            """
+    }
+
     static func migrate(_ db: Database) throws {
-        // AUTOINCREMENT: ids are never reused, even after the pruner empties the table,
-        // so a reader's position stays meaningful forever.
+        // No AUTOINCREMENT: it writes sqlite_sequence with every event. Ids are still never
+        // reused, because the pruner always keeps the newest event (see pruneEvents), so a
+        // reader's position stays meaningful forever.
+        let snapshot = """
+            state TEXT, attempt INTEGER, run_at INTEGER, started_at INTEGER, finished_at INTEGER,
+            lease_owner TEXT, lease_expires_at INTEGER, cancel_requested INTEGER, metadata TEXT,
+            errors TEXT, result TEXT
+            """
         try db.execute(
             sql: """
                 CREATE TABLE events (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id INTEGER PRIMARY KEY,
                     type TEXT NOT NULL,
                     topic TEXT NOT NULL,
                     key TEXT NOT NULL,
                     tenant TEXT NOT NULL,
                     occurred_at INTEGER NOT NULL,
-                    data TEXT NOT NULL
+                    -- The JSON of events that are not about a job; NULL for job events.
+                    data TEXT,
+                    -- Job events: the job's changing columns as the change left them.
+                    \(snapshot)
                 );
                 -- One row: the largest id the pruner removed, so a reader behind it is told.
                 CREATE TABLE events_pruned (
@@ -64,18 +97,33 @@ enum SQLiteEventSchema {
                 -- A repeated idempotency key inserts no row, so it fires nothing.
                 CREATE TRIGGER jobs_event_submitted AFTER INSERT ON jobs
                 BEGIN
-                    INSERT INTO events (type, topic, key, tenant, occurred_at, data)
-                    VALUES ('job.submitted', 'job.submitted', NEW.id, NEW.tenant, \(nowMillis), \(jobJSON("NEW")));
+                    \(appendJobEvent(type: "'job.submitted'"))
                 END;
 
                 -- Moves into queued or scheduled append nothing (docs/events.md).
                 CREATE TRIGGER jobs_event_state AFTER UPDATE OF state ON jobs
                 WHEN NEW.state <> OLD.state AND NEW.state IN ('running', 'retrying', 'succeeded', 'failed', 'cancelled')
                 BEGIN
-                    INSERT INTO events (type, topic, key, tenant, occurred_at, data)
-                    SELECT t, t, NEW.id, NEW.tenant, \(nowMillis), \(jobJSON("NEW"))
-                    FROM (SELECT CASE NEW.state WHEN 'running' THEN 'job.started' ELSE 'job.' || NEW.state END AS t);
+                    \(appendJobEvent(type: "CASE NEW.state WHEN 'running' THEN 'job.started' ELSE 'job.' || NEW.state END"))
                 END;
                 """)
+    }
+}
+
+/// Appends events that are not about a job (custom and workflow events) from Swift.
+enum SQLiteEventLog {
+    /// Appends one event inside the caller's transaction and returns its id. `data` is
+    /// the event's JSON text, stored as given.
+    @discardableResult
+    static func append(
+        _ db: Database, type: String, topic: String, key: String, tenant: String, data: String
+    ) throws -> Int64 {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO events (type, topic, key, tenant, occurred_at, data)
+                VALUES (?, ?, ?, ?, \(SQLiteEventSchema.nowMillis), ?)
+                """
+        ).execute(arguments: [type, topic, key, tenant, data])
+        return db.lastInsertedRowID
     }
 }

@@ -26,8 +26,11 @@ extension SQLiteJobStore {
         }
         let limit = max(0, query.limit)
         let sql = """
-            SELECT id, type, topic, key, tenant, occurred_at, data FROM events
-            WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(limit)
+            SELECT e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at,
+                COALESCE(e.data, CASE WHEN j.id IS NOT NULL THEN \(SQLiteEventSchema.eventJobJSON) END, 'null')
+            FROM (SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(limit)) e
+            LEFT JOIN jobs j ON e.data IS NULL AND j.id = e.key
+            ORDER BY e.id
             """
         let args = StatementArguments(arguments)
         // One read transaction: the head, the prune mark and the events are one snapshot.
@@ -52,10 +55,13 @@ extension SQLiteJobStore {
             let young = try Int64.fetchOne(
                 db, sql: "SELECT id FROM events WHERE occurred_at >= ? ORDER BY id LIMIT 1",
                 arguments: [SQLiteRow.millis(before)]) ?? Int64.max
+            // The newest event always stays: ids are the rowid, which only the largest
+            // existing id keeps from being reused.
+            let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
             guard
                 let last = try Int64.fetchOne(
                     db, sql: "SELECT max(id) FROM (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)",
-                    arguments: [young, max(0, limit)])
+                    arguments: [min(young, newest), max(0, limit)])
             else { return 0 }
             try db.execute(sql: "DELETE FROM events WHERE id <= ?", arguments: [last])
             let deleted = db.changesCount

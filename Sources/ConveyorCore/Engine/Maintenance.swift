@@ -74,11 +74,14 @@ struct Pruner: Sendable {
 
     func tick() async throws -> Duration {
         let now = clock.now()
+        let eventsBefore = now.addingTimeInterval(-configuration.eventRetention.seconds)
+        let events = try await store.pruneEvents(before: eventsBefore, limit: Self.batch)
+        // A job event takes the job's unchanging fields from the job's row when read, so a
+        // job stays as long as the log may still hold events about it.
         let deleted = try await store.pruneJobs(
-            succeededBefore: now.addingTimeInterval(-configuration.finishedRetention.seconds),
-            failedBefore: now.addingTimeInterval(-configuration.failedRetention.seconds), limit: Self.batch)
-        let events = try await store.pruneEvents(
-            before: now.addingTimeInterval(-configuration.eventRetention.seconds), limit: Self.batch)
+            succeededBefore: min(eventsBefore, now.addingTimeInterval(-configuration.finishedRetention.seconds)),
+            failedBefore: min(eventsBefore, now.addingTimeInterval(-configuration.failedRetention.seconds)),
+            limit: Self.batch)
         // A full batch means more is waiting: come back soon rather than in a minute.
         return deleted == Self.batch || events == Self.batch ? .milliseconds(10) : configuration.pruneInterval
     }

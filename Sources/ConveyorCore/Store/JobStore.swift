@@ -72,7 +72,8 @@ public protocol JobStore: Sendable {
     func readEvents(_ query: EventQuery) async throws -> EventPage
 
     /// Deletes events that occurred before `before`, oldest first, and records the
-    /// largest id deleted so readers behind it can be told they missed events.
+    /// largest id deleted so readers behind it can be told they missed events. A store
+    /// may keep the newest event regardless, if that is how it keeps ids from being reused.
     func pruneEvents(before: Date, limit: Int) async throws -> Int
 }
 

@@ -162,8 +162,9 @@ struct EventLogConformanceTests {
         #expect(try await conveyor.readEvents(EventQuery(after: before[1].id)).events == [before[2]])
         #expect(try await conveyor.readEvents(EventQuery()).events == [before[2]])
 
-        // Ids are never reused, even once the log is empty.
-        #expect(try await store.pruneEvents(before: Date().addingTimeInterval(60), limit: 100) == 1)
+        // Ids are never reused, even once everything old is pruned (a store may keep the
+        // newest event to guarantee that).
+        #expect(try await store.pruneEvents(before: Date().addingTimeInterval(60), limit: 100) <= 1)
         _ = try await store.insertJobs([.test(at: t0)])
         let fresh = try await events(store, after: before[2].id)
         #expect(fresh.count == 1 && fresh[0].id > before[2].id)
