@@ -11,6 +11,7 @@ struct EventParameters {
     var tenant: String?
     var key: String?
     var queue: String?
+    var workflowID: String?
     var limit = 100
     /// Streams only: false replays the log and closes instead of staying live.
     var live = true
@@ -58,6 +59,7 @@ struct EventParameters {
         // `key` on the log, `job_id` on the stream: the same filter.
         key = value("key") ?? value("job_id")
         queue = value("queue")
+        workflowID = value("workflow_id")
         guard failures.isEmpty else { throw .invalid(failures) }
     }
 }

@@ -18,7 +18,7 @@ struct EventStreamRoute {
 
     @Sendable func stream(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let parameters = try EventParameters(request.uri.queryParameters, allowed: ["after", "topic", "job_id", "queue", "live"])
+        let parameters = try EventParameters(request.uri.queryParameters, allowed: ["after", "topic", "job_id", "workflow_id", "queue", "live"])
         // The header is what a browser's EventSource sends on reconnect; it wins over `after`.
         var resumeAfter = parameters.after
         if let header = request.headers[.init("Last-Event-ID")!], !header.isEmpty {
@@ -29,7 +29,7 @@ struct EventStreamRoute {
         }
         let filter = EventFilter(
             topic: parameters.topic, tenant: caller.isAdmin ? nil : caller.tenant, key: parameters.key,
-            queue: parameters.queue)
+            queue: parameters.queue, workflowID: parameters.workflowID)
         // Subscribe first: live delivery then covers everything after `startAfter`, and the
         // replay covers up to it. Together: no gap, and no event twice.
         let subscription = try await tailer.subscribe(filter, bufferSize: bufferSize)
