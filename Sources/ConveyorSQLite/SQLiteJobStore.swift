@@ -46,14 +46,7 @@ public final class SQLiteJobStore: JobStore {
             return try InsertRow(job, backoffJSON: backoff)
         }
         return try await pool.write { db in
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
-                        timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of,
-                        created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """)
+            let insert = try db.cachedStatement(sql: Self.insertSQL)
             var results: [InsertResult] = []
             results.reserveCapacity(rows.count)
             for row in rows {
@@ -110,6 +103,15 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    /// The one statement that creates jobs: enqueues, and workflow steps (``InsertRow``'s arguments).
+    static let insertSQL = """
+        INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
+            timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of,
+            created_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
+        """
+
     func fetchJob(_ db: Database, id: String) throws -> Job? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE id = ?"), arguments: [id])
             .map(SQLiteRow.job)
@@ -118,7 +120,7 @@ public final class SQLiteJobStore: JobStore {
 
 /// A new job's column values, encoded before the write transaction starts so the
 /// single writer spends its time writing.
-private struct InsertRow {
+struct InsertRow {
     let job: Job
     let arguments: StatementArguments
 

@@ -69,6 +69,7 @@ func buildRoutes(
         EnqueueRoute(conveyor: conveyor).register(in: &routes)
         JobRoutes(conveyor: conveyor).register(in: &routes)
         JobActionRoute(conveyor: conveyor).register(in: &routes)
+        WorkflowRoutes(conveyor: conveyor).register(in: &routes)
         QueueRoutes(conveyor: conveyor, configuredQueues: configuration.queues).register(in: &routes)
         ConfigRoutes(conveyor: conveyor, configuredQueues: configuration.queues).register(in: &routes)
         TenantRoutes(conveyor: conveyor).register(in: &routes)

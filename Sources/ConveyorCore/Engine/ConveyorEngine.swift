@@ -10,7 +10,7 @@ public final class ConveyorEngine: Service {
     public let conveyor: Conveyor
     public let queues: [QueueWorkerConfiguration]
     public let maintenance: MaintenanceConfiguration
-    /// Picks the one node that runs the stager, lease reaper and pruner.
+    /// Picks the one node that runs the stager, lease reaper, pruner and workflow advancer.
     public let elector: any LeaderElector
     /// Applies migrations before the workers start, retrying while the store is unreachable.
     public let migrateOnStart: Bool
@@ -90,10 +90,12 @@ public final class ConveyorEngine: Service {
         let stager = Stager(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.stageInterval)
         let reaper = LeaseReaper(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
         let pruner = Pruner(store: c.store, clock: c.clock, configuration: maintenance)
+        let advancer = WorkflowAdvancer(conveyor: c)
         return [
             PeriodicService(name: "stager", logger: c.logger, tick: stager.tick),
             PeriodicService(name: "lease reaper", logger: c.logger, tick: reaper.tick),
             PeriodicService(name: "pruner", logger: c.logger, tick: pruner.tick),
+            PeriodicService(name: "workflow advancer", logger: c.logger, tick: advancer.tick),
         ]
     }
 }

@@ -48,6 +48,12 @@ enum RouteScopes {
         (RouteKey(.post, "/v1/jobs/{id}/retry"), .scope(.jobsWrite)),
         (RouteKey(.post, "/v1/jobs/{id}/actions"), .scope(.jobsWrite)),
         (RouteKey(.get, "/v1/config/job-options"), .scope(.jobsRead)),
+        // Workflows; tenant-isolated like jobs.
+        (RouteKey(.post, "/v1/workflows"), .scope(.workflowsWrite)),
+        (RouteKey(.get, "/v1/workflows"), .scope(.workflowsRead)),
+        (RouteKey(.get, "/v1/workflows/{id}"), .scope(.workflowsRead)),
+        (RouteKey(.delete, "/v1/workflows/{id}"), .scope(.workflowsWrite)),
+        (RouteKey(.post, "/v1/workflows/{id}/retry"), .scope(.workflowsWrite)),
         // Queues are shared by every tenant, so their counts are for operators.
         (RouteKey(.get, "/v1/queues"), .scope(.queuesManage)),
         // The event log; tenant-isolated like jobs.

@@ -34,6 +34,13 @@ extension AuthTests {
             RouteKey(.post, "/v1/jobs/{id}/actions"): Fixture(
                 path: "/v1/jobs/{job}/actions", body: #"{"type":"edit_metadata","payload":{"touched":true}}"#),
             RouteKey(.get, "/v1/config/job-options"): Fixture(path: "/v1/config/job-options"),
+            RouteKey(.post, "/v1/workflows"): Fixture(
+                path: "/v1/workflows",
+                body: #"{"name":"wf","tenant":"globex","steps":[{"key":"a","type":"echo","payload":{"text":"hi"}}]}"#),
+            RouteKey(.get, "/v1/workflows"): Fixture(path: "/v1/workflows?tenant=globex"),
+            RouteKey(.get, "/v1/workflows/{id}"): Fixture(path: "/v1/workflows/{workflow}"),
+            RouteKey(.delete, "/v1/workflows/{id}"): Fixture(path: "/v1/workflows/{workflow}"),
+            RouteKey(.post, "/v1/workflows/{id}/retry"): Fixture(path: "/v1/workflows/{workflow}/retry"),
             RouteKey(.get, "/v1/queues"): Fixture(path: "/v1/queues"),
             RouteKey(.get, "/v1/tenants"): Fixture(path: "/v1/tenants"),
             RouteKey(.post, "/v1/tenants"): Fixture(path: "/v1/tenants", body: #"{"id":"globex","limits":{"max_payload_bytes":1}}"#),
@@ -55,6 +62,7 @@ extension AuthTests {
             let harness: AuthHarness
             let job: Job
             let key: APIKey
+            let workflow: WorkflowStatus
 
             init() async throws {
                 harness = try await AuthHarness()
@@ -62,6 +70,10 @@ extension AuthTests {
                     tenant: RouteSecurityTests.owner, payload: ["text": "victim-payload-marker"],
                     metadata: ["note": "victim-metadata-marker"], idempotencyKey: "victim-idempotency-marker")
                 key = try await harness.apiKey(tenant: RouteSecurityTests.owner, scopes: [.jobsRead]).key
+                workflow = try await harness.conveyor.submitWorkflow(
+                    WorkflowRequest(
+                        name: "victim", tenant: RouteSecurityTests.owner,
+                        steps: [WorkflowStepRequest(key: "a", type: EchoJob.type, payload: ["text": "victim-payload-marker"])]))
                 // The intruder's tenant is registered too, and has a job of its own.
                 _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
             }
@@ -70,6 +82,7 @@ extension AuthTests {
                 let fixture = try #require(RouteSecurityTests.fixtures[route], "no fixture for \(route)")
                 let path = fixture.path.replacingOccurrences(of: "{job}", with: job.id)
                     .replacingOccurrences(of: "{key}", with: key.id)
+                    .replacingOccurrences(of: "{workflow}", with: workflow.id)
                 return (path, fixture.body)
             }
         }
@@ -107,7 +120,9 @@ extension AuthTests {
             ]
             try await h.run { client in
                 let absentID = JobID.make()
-                let missing = try await client.send(.get, "/v1/jobs/\(absentID)", bearer: cases[5].token)
+                let missingJob = try await client.send(.get, "/v1/jobs/\(absentID)", bearer: cases[5].token)
+                let missingWorkflow = try await client.send(.get, "/v1/workflows/\(absentID)", bearer: cases[5].token)
+                let missing = route.path.hasPrefix("/v1/workflows") ? missingWorkflow : missingJob
                 for (name, token) in cases {
                     let before = try await h.snapshot()
                     let response = try await client.send(route.method, path, bearer: token, json: body)
@@ -138,6 +153,7 @@ extension AuthTests {
                         #expect(own.type == absent.type && own.title == absent.title && own.status == absent.status)
                         #expect(
                             own.detail.replacingOccurrences(of: world.job.id, with: "ID")
+                                .replacingOccurrences(of: world.workflow.id, with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -178,6 +194,8 @@ extension AuthTests {
         static func otherTenantStatus(route: RouteKey, scope: Scope) -> HTTPResponse.Status {
             if scope == .admin { return .forbidden }
             if route.path.contains("{id}") { return .notFound }
+            // Submitting and listing workflows name the owner's tenant.
+            if route.path == "/v1/workflows" { return .forbidden }
             if [RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events")].contains(route) {
                 return .forbidden
             }

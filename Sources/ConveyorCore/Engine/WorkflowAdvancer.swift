@@ -1,0 +1,47 @@
+import Foundation
+
+/// Moves workflows forward: consumes the inbox that the job table's trigger fills when a
+/// step's job ends, and for each workflow in it runs one transaction that creates the
+/// now-ready steps' jobs, applies the failure policy, ends the workflow and appends its
+/// `workflow.*` events (``Conveyor/advanceWorkflow(id:)``).
+///
+/// Every way a job ends (a worker's outcome, a cancel, the lease reaper) passes through
+/// the trigger, so this one place sees them all, and nothing on the job hot path knows
+/// about workflows. The inbox is durable: entries written while no advancer ran (a crash,
+/// a leader change) are consumed by the next one. Decisions are made from the locked
+/// workflow's state, so two advancers, or a rerun after a crash, change nothing twice.
+///
+/// Runs on the leader with the other maintenance services. It wakes when this node (or,
+/// on PostgreSQL, another) appends events, which every job end does, and polls as a backup.
+struct WorkflowAdvancer: Sendable {
+    let conveyor: Conveyor
+    var interval: Duration = .milliseconds(250)
+    static let batch = 100
+    /// Wake-ups come with every completion batch; a short pause after each round turns a
+    /// burst of them into one look at the inbox.
+    static let spacing: Duration = .milliseconds(10)
+
+    func tick() async throws -> Duration {
+        // Subscribed before reading the inbox, so an entry committed during the read still
+        // wakes the next round.
+        let signals = await conveyor.notifier.subscribe()
+        let ids = try await conveyor.store.workflowsWithInbox(limit: Self.batch)
+        for id in ids {
+            try await conveyor.advanceWorkflow(id: id)
+        }
+        if ids.count == Self.batch { return .zero }
+        await Self.firstEventsAppended(in: signals, orAfter: interval)
+        return Self.spacing
+    }
+
+    private static func firstEventsAppended(in signals: AsyncStream<EngineSignal>, orAfter timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await signal in signals where signal == .eventsAppended { return }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
