@@ -88,6 +88,7 @@ enum PostgresSchema {
                 "ALTER TABLE conveyor_jobs ADD COLUMN IF NOT EXISTS created_by text"
             ]),
         Migration(version: 3, name: "events", statements: PostgresEventSchema.statements),
+        Migration(version: 4, name: "event_bus", statements: PostgresEventBusSchema.statements),
         Migration(version: 5, name: "workflows", statements: PostgresWorkflowSchema.statements),
     ]
 

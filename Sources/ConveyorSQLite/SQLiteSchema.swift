@@ -51,6 +51,7 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("v2-auth", migrate: SQLiteAuthSchema.migrate)
         migrator.registerMigration("v3-events", migrate: SQLiteEventSchema.migrate)
+        migrator.registerMigration("v4-event-bus", migrate: SQLiteEventBusSchema.migrate)
         migrator.registerMigration("v5-workflows", migrate: SQLiteWorkflowSchema.migrate)
         return migrator
     }

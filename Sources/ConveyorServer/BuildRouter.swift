@@ -76,6 +76,10 @@ func buildRoutes(
         APIKeyRoutes(conveyor: conveyor).register(in: &routes)
         WhoAmIRoute().register(in: &routes)
         EventRoutes(conveyor: conveyor).register(in: &routes)
+        PublishEventRoute(conveyor: conveyor).register(in: &routes)
+        TopicSchemaRoutes(conveyor: conveyor).register(in: &routes)
+        SubscriptionRoutes(conveyor: conveyor).register(in: &routes)
+        TriggerRoutes(conveyor: conveyor).register(in: &routes)
         EventStreamRoute(
             conveyor: conveyor, tailer: events, keepAlive: configuration.eventStreamKeepAlive,
             bufferSize: configuration.eventStreamBuffer

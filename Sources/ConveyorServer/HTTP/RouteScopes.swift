@@ -59,6 +59,21 @@ enum RouteScopes {
         // The event log; tenant-isolated like jobs.
         (RouteKey(.get, "/v1/events"), .scope(.eventsRead)),
         (RouteKey(.get, "/v1/events/stream"), .scope(.eventsRead)),
+        // The event bus. Publishing goes to the caller's tenant, like enqueueing. Topic
+        // schemas are shared by every tenant, so only an admin sets them; a publisher may
+        // read the schema it must meet. Consumer groups, dead letters and triggers are the
+        // operator's plumbing across tenants: admin.
+        (RouteKey(.post, "/v1/events"), .scope(.eventsPublish)),
+        (RouteKey(.put, "/v1/topics/{topic}/schema"), .scope(.admin)),
+        (RouteKey(.get, "/v1/topics/{topic}/schema"), .scope(.eventsPublish)),
+        (RouteKey(.delete, "/v1/topics/{topic}/schema"), .scope(.admin)),
+        (RouteKey(.get, "/v1/subscriptions"), .scope(.admin)),
+        (RouteKey(.get, "/v1/subscriptions/{group}/dead-letters"), .scope(.admin)),
+        (RouteKey(.post, "/v1/subscriptions/{group}/dead-letters/{id}/replay"), .scope(.admin)),
+        (RouteKey(.post, "/v1/subscriptions/{group}/dead-letters/replay"), .scope(.admin)),
+        (RouteKey(.post, "/v1/triggers"), .scope(.admin)),
+        (RouteKey(.get, "/v1/triggers"), .scope(.admin)),
+        (RouteKey(.delete, "/v1/triggers/{id}"), .scope(.admin)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

@@ -11,6 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup(title: "Triggers") var triggerOptions: TriggerOptions
+
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
     @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
@@ -35,13 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
         let (authConfiguration, authReason) = try await auth.configuration(host: host)
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
+        // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
+        let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         // The store's services start first and stop last; /readyz says not ready until
         // the engine has migrated the schema.
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: ServerConfiguration(
                 host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort),
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues)],
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers],
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

@@ -9,11 +9,14 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
 
+    @OptionGroup(title: "Triggers") var triggerOptions: TriggerOptions
+
     func run() async throws {
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
-        let services = runtime.backend.services + [runtime.engine(queues: queues)]
+        let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
+        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers]
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

@@ -52,6 +52,18 @@ extension AuthTests {
             RouteKey(.get, "/v1/events"): Fixture(path: "/v1/events?tenant=globex&after=0"),
             // live=false: the stream replays the log and ends, so the test client can read it all.
             RouteKey(.get, "/v1/events/stream"): Fixture(path: "/v1/events/stream?after=0&live=false"),
+            RouteKey(.post, "/v1/events"): Fixture(path: "/v1/events", body: #"{"topic":"entry.saved","tenant":"globex","data":{}}"#),
+            RouteKey(.put, "/v1/topics/{topic}/schema"): Fixture(path: "/v1/topics/entry.saved/schema", body: #"{"type":"object"}"#),
+            RouteKey(.get, "/v1/topics/{topic}/schema"): Fixture(path: "/v1/topics/entry.saved/schema"),
+            RouteKey(.delete, "/v1/topics/{topic}/schema"): Fixture(path: "/v1/topics/entry.saved/schema"),
+            RouteKey(.get, "/v1/subscriptions"): Fixture(path: "/v1/subscriptions"),
+            RouteKey(.get, "/v1/subscriptions/{group}/dead-letters"): Fixture(path: "/v1/subscriptions/audit/dead-letters"),
+            RouteKey(.post, "/v1/subscriptions/{group}/dead-letters/{id}/replay"): Fixture(
+                path: "/v1/subscriptions/audit/dead-letters/{deadletter}/replay"),
+            RouteKey(.post, "/v1/subscriptions/{group}/dead-letters/replay"): Fixture(path: "/v1/subscriptions/audit/dead-letters/replay"),
+            RouteKey(.post, "/v1/triggers"): Fixture(path: "/v1/triggers", body: #"{"topic":"entry.*","job":{"type":"echo"},"tenant":"globex"}"#),
+            RouteKey(.get, "/v1/triggers"): Fixture(path: "/v1/triggers"),
+            RouteKey(.delete, "/v1/triggers/{id}"): Fixture(path: "/v1/triggers/{trigger}"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -63,6 +75,9 @@ extension AuthTests {
             let job: Job
             let key: APIKey
             let workflow: WorkflowStatus
+            /// The event bus's fixtures: a trigger, and a dead letter of group `audit`.
+            let trigger: Trigger
+            let deadLetter: Int64
 
             init() async throws {
                 harness = try await AuthHarness()
@@ -76,6 +91,19 @@ extension AuthTests {
                         steps: [WorkflowStepRequest(key: "a", type: EchoJob.type, payload: ["text": "victim-payload-marker"])]))
                 // The intruder's tenant is registered too, and has a job of its own.
                 _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
+                (trigger, deadLetter) = try await Self.seedEventBus(harness.conveyor, tenant: RouteSecurityTests.owner)
+            }
+
+            static func seedEventBus(_ conveyor: Conveyor, tenant: String) async throws -> (Trigger, Int64) {
+                _ = try await conveyor.saveTopicSchema(topic: "entry.saved", schema: ["type": "object"])
+                let trigger = try await conveyor.createTrigger(TriggerRequest(topic: "entry.*", job: TriggerJob(type: "echo"), tenant: tenant))
+                let store = conveyor.store
+                let event = try await conveyor.publish(PublishEventRequest(topic: "entry.saved", tenant: tenant)).event
+                _ = try await store.registerGroup(GroupRegistration(name: "audit", topic: TopicFilter("*")), now: Date())
+                let lease = try #require(try await store.acquireGroupLease(group: "audit", owner: "w", until: Date(), now: Date()))
+                _ = try await store.addDeadLetter(lease, event: event, attempts: 1, error: "x", now: Date())
+                let letter = try #require(try await store.deadLetters(group: "audit", after: nil, limit: 1).first)
+                return (trigger, letter.id)
             }
 
             func request(_ route: RouteKey) throws -> (path: String, body: String?) {
@@ -83,6 +111,8 @@ extension AuthTests {
                 let path = fixture.path.replacingOccurrences(of: "{job}", with: job.id)
                     .replacingOccurrences(of: "{key}", with: key.id)
                     .replacingOccurrences(of: "{workflow}", with: workflow.id)
+                    .replacingOccurrences(of: "{trigger}", with: trigger.id)
+                    .replacingOccurrences(of: "{deadletter}", with: String(deadLetter))
                 return (path, fixture.body)
             }
         }
@@ -196,7 +226,10 @@ extension AuthTests {
             if route.path.contains("{id}") { return .notFound }
             // Submitting and listing workflows name the owner's tenant.
             if route.path == "/v1/workflows" { return .forbidden }
-            if [RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events")].contains(route) {
+            let namesTheOwner = [
+                RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events"), RouteKey(.post, "/v1/events"),
+            ]
+            if namesTheOwner.contains(route) {
                 return .forbidden
             }
             return .ok

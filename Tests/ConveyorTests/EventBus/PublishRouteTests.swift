@@ -1,0 +1,119 @@
+import ConveyorCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+extension EventBusTests {
+    /// `POST /v1/events` and `/v1/topics/{topic}/schema` over HTTP.
+    @Suite("Publish and topic schemas") struct PublishRouteTests {
+        static let schema = #"""
+            {"type":"object","required":["title","words"],"additionalProperties":false,
+             "properties":{"title":{"type":"string","minLength":1,"maxLength":20},
+                           "words":{"type":"integer","minimum":0},
+                           "tags":{"type":"array","items":{"type":"string","pattern":"^[a-z]+$"},"maxItems":3},
+                           "status":{"enum":["draft","live"]}}}
+            """#
+
+        @Test func publishesACustomEventIntoTheLog() async throws {
+            let h = try await ServerHarness()
+            try await h.run { client in
+                let response = try await client.send(.post, "/v1/events", json: #"{"topic":"entry.saved","key":"entry-1","data":{"title":"Hi"}}"#)
+                #expect(response.status == .created, "\(response.text)")
+                let event = try response.decode(LogEvent.self)
+                #expect(event.id > 0 && event.type == "entry.saved" && event.topic == "entry.saved")
+                #expect(event.key == "entry-1" && event.tenant == "default" && event.data == ["title": "Hi"])
+                let log = try await client.send(.get, "/v1/events?topic=entry.*").decode(EventPage.self)
+                #expect(log.events == [event])
+                // No data, no key: `{}` and the empty key.
+                let bare = try await client.send(.post, "/v1/events", json: #"{"topic":"entry.deleted"}"#).decode(LogEvent.self)
+                #expect(bare.data == [:] && bare.key == "")
+            }
+        }
+
+        @Test func repeatsWithAnIdempotencyKeyAppendNothing() async throws {
+            let h = try await ServerHarness()
+            try await h.run { client in
+                let body = #"{"topic":"order.paid","key":"o-1","data":{"v":1},"idempotency_key":"pay-1"}"#
+                let first = try await client.send(.post, "/v1/events", json: body)
+                let again = try await client.send(.post, "/v1/events", json: body)
+                #expect(first.status == .created && again.status == .ok)
+                #expect(try first.decode(LogEvent.self) == again.decode(LogEvent.self))
+                #expect(try await client.send(.get, "/v1/events?topic=order.paid").decode(EventPage.self).events.count == 1)
+            }
+        }
+
+        @Test func refusesReservedTopicsAndBadFields() async throws {
+            let h = try await ServerHarness()
+            try await h.run { client in
+                for topic in ["job.succeeded", "workflow.completed"] {
+                    let response = try await client.send(.post, "/v1/events", json: #"{"topic":"\#(topic)","data":{}}"#)
+                    #expect(response.status == .unprocessableContent)
+                    let problem = try response.decode(Problem.self)
+                    #expect(problem.errors?.map(\.field) == ["topic"] && problem.detail.contains("reserved"), "\(problem.detail)")
+                }
+                let bad = try await client.send(.post, "/v1/events", json: #"{"topic":"a*","idempotency_key":"","key":"k"}"#)
+                #expect(Set(try bad.decode(Problem.self).errors?.map(\.field) ?? []) == ["topic", "idempotency_key"])
+                let unknown = try await client.send(.post, "/v1/events", json: #"{"topic":"a.b","payload":{}}"#)
+                #expect(unknown.status == .unprocessableContent && unknown.text.contains("payload"))
+                #expect(try await client.send(.get, "/v1/events").decode(EventPage.self).events.isEmpty)
+            }
+        }
+
+        @Test func dataThatDoesNotMatchTheSchemaIsRefusedNamingTheFieldAndNothingIsAppended() async throws {
+            let h = try await ServerHarness()
+            try await h.run { client in
+                let put = try await client.send(.put, "/v1/topics/entry.saved/schema", json: Self.schema)
+                #expect(put.status == .created, "\(put.text)")
+                #expect(try put.decode(TopicSchema.self).topic == "entry.saved")
+                #expect(try await client.send(.put, "/v1/topics/entry.saved/schema", json: Self.schema).status == .ok)
+                let stored = try await client.send(.get, "/v1/topics/entry.saved/schema").decode(TopicSchema.self)
+                #expect(stored.schema["required"] == ["title", "words"])
+
+                let cases: [(data: String, field: String)] = [
+                    (#"{"title":42,"words":1}"#, "data.title"),
+                    (#"{"words":1}"#, "data.title"),
+                    (#"{"title":"","words":1}"#, "data.title"),
+                    (#"{"title":"Hi","words":-1}"#, "data.words"),
+                    (#"{"title":"Hi","words":1.5}"#, "data.words"),
+                    (#"{"title":"Hi","words":1,"tags":["ok","NOT"]}"#, "data.tags[1]"),
+                    (#"{"title":"Hi","words":1,"status":"gone"}"#, "data.status"),
+                    (#"{"title":"Hi","words":1,"extra":true}"#, "data.extra"),
+                    (#"[1]"#, "data"),
+                ]
+                for (data, field) in cases {
+                    let response = try await client.send(.post, "/v1/events", json: #"{"topic":"entry.saved","data":\#(data)}"#)
+                    #expect(response.status == .unprocessableContent, "\(data)")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    let problem = try response.decode(Problem.self)
+                    #expect(problem.errors?.map(\.field) == [field], "\(data): \(problem.detail)")
+                }
+                #expect(try await client.send(.get, "/v1/events").decode(EventPage.self).events.isEmpty, "a refused event is not appended")
+
+                let ok = try await client.send(.post, "/v1/events", json: #"{"topic":"entry.saved","data":{"title":"Hi","words":3,"tags":["a"]}}"#)
+                #expect(ok.status == .created, "\(ok.text)")
+                // Other topics are not checked; without the schema anything goes again.
+                #expect(try await client.send(.post, "/v1/events", json: #"{"topic":"entry.other","data":[1]}"#).status == .created)
+                #expect(try await client.send(.delete, "/v1/topics/entry.saved/schema").status == .noContent)
+                #expect(try await client.send(.get, "/v1/topics/entry.saved/schema").status == .notFound)
+                #expect(try await client.send(.delete, "/v1/topics/entry.saved/schema").status == .notFound)
+                #expect(try await client.send(.post, "/v1/events", json: #"{"topic":"entry.saved","data":{"x":1}}"#).status == .created)
+            }
+        }
+
+        @Test func aSchemaWithAnUnsupportedKeywordIsRefusedWhenRegistered() async throws {
+            let h = try await ServerHarness()
+            try await h.run { client in
+                let schema = #"{"type":"object","properties":{"email":{"type":"string","format":"email"},"n":{"oneOf":[]}},"additionalProperties":{"type":"string"}}"#
+                let response = try await client.send(.put, "/v1/topics/user.created/schema", json: schema)
+                #expect(response.status == .unprocessableContent)
+                let fields = Set(try response.decode(Problem.self).errors?.map(\.field) ?? [])
+                #expect(fields == ["schema.properties.email.format", "schema.properties.n.oneOf", "schema.additionalProperties"])
+                #expect(response.text.contains("not be enforced"))
+                #expect(try await client.send(.get, "/v1/topics/user.created/schema").status == .notFound, "nothing registered")
+                let reserved = try await client.send(.put, "/v1/topics/job.failed/schema", json: #"{"type":"object"}"#)
+                #expect(try reserved.decode(Problem.self).errors?.map(\.field) == ["topic"])
+            }
+        }
+    }
+}
