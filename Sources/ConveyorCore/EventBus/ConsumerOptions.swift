@@ -17,7 +17,8 @@ public struct ConsumerOptions: Sendable {
     public var leaseDuration: Duration
     /// The backup poll, when no wake-up arrives from the notifier.
     public var pollInterval: Duration
-    /// Names this consumer in the group's lease; unique per consumer by default.
+    /// Names this consumer in the group's lease; unique per consumer by default. Two
+    /// consumers given the same owner would share the lease, and both deliver.
     public var owner: String
 
     public init(
