@@ -17,6 +17,7 @@ extension SQLiteJobStore {
                 try db.execute(
                     sql: "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ?",
                     arguments: [SQLiteRow.millis(now), id])
+                try SQLiteEventLog.appendJobEvents(db, ids: [id])
                 return .cancelled(try self.fetchJob(db, id: id)!)
             }
         }

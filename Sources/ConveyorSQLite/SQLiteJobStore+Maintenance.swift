@@ -46,9 +46,11 @@ extension SQLiteJobStore {
                             lease_owner = NULL, lease_expires_at = NULL
                         WHERE id IN (
                             SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < ? LIMIT ?)
-                        RETURNING queue, state
+                        RETURNING queue, state, id
                         """),
                 arguments: [nowMillis, at, nowMillis, limit])
+            // Re-queued jobs append nothing; failed and cancelled ones do.
+            try SQLiteEventLog.appendJobEvents(db, ids: rows.map { $0[2] })
             return Set(rows.compactMap { row in (row[1] as String) == "queued" ? row[0] as String : nil })
         }
     }

@@ -18,7 +18,9 @@ extension SQLiteJobStore {
                             run_at, created_at, priority
                         """),
                 arguments: [owner, SQLiteRow.millis(leaseUntil), SQLiteRow.millis(now), queue, limit])
-            return try Self.claimedJobs(rows)
+            let claimed = try Self.claimedJobs(rows)
+            try SQLiteEventLog.appendJobEvents(db, ids: claimed.map(\.id))
+            return claimed
         }
     }
 
@@ -66,12 +68,15 @@ extension SQLiteJobStore {
     public func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int {
         let writes = try outcomes.map(CompletionWrite.init)
         return try await pool.write { db in
-            var applied = 0
+            var applied: [String] = []
+            applied.reserveCapacity(writes.count)
             for write in writes {
                 try db.cachedStatement(sql: write.sql).execute(arguments: write.arguments)
-                applied += db.changesCount
+                if db.changesCount > 0 { applied.append(write.id) }
             }
-            return applied
+            // Fenced-out outcomes changed nothing and append nothing.
+            try SQLiteEventLog.appendJobEvents(db, ids: applied)
+            return applied.count
         }
     }
 }
@@ -92,10 +97,12 @@ private struct CompletionWrite {
     static let cancelled = update("state = 'cancelled', finished_at = ?")
     static let released = update("state = 'queued', attempt = attempt - 1")
 
+    let id: String
     let sql: String
     let arguments: StatementArguments
 
     init(_ outcome: JobOutcome) throws {
+        id = outcome.lease.id
         let finished = SQLiteRow.millis(outcome.finishedAt)
         let values: [(any DatabaseValueConvertible)?]
         switch outcome.kind {

@@ -49,10 +49,13 @@ public final class SQLiteJobStore: JobStore {
             let insert = try db.cachedStatement(sql: Self.insertSQL)
             var results: [InsertResult] = []
             results.reserveCapacity(rows.count)
+            var created: [String] = []
+            created.reserveCapacity(rows.count)
             for row in rows {
                 try insert.execute(arguments: row.arguments)
                 if db.changesCount == 1 {
                     results.append(InsertResult(job: row.job, created: true))
+                    created.append(row.job.id)
                 } else if let key = row.job.idempotencyKey,
                     let existing = try Row.fetchOne(
                         db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE tenant = ? AND idempotency_key = ?"),
@@ -63,6 +66,8 @@ public final class SQLiteJobStore: JobStore {
                     throw ConveyorError.duplicateID(row.job.id)
                 }
             }
+            // A repeated idempotency key inserted nothing, so it appends nothing.
+            try SQLiteEventLog.appendJobEvents(db, ids: created, submitted: true)
             return results
         }
     }
