@@ -44,7 +44,9 @@ extension HTTPJob {
         static let reservedHeaders: Set<String> = ["content-length", "transfer-encoding", "x-conveyor-job-id", "x-conveyor-attempt"]
 
         public init(from decoder: Decoder) throws {
-            try UnknownKeys.reject(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            // `inputs` is what a workflow step's job receives from its dependencies; an http
+            // step sends its own body and ignores it, so it can run anywhere in a DAG.
+            try UnknownKeys.reject(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue) + ["inputs"])
             let c = try decoder.container(keyedBy: CodingKeys.self)
 
             url = try c.decode(String.self, forKey: .url)

@@ -6,7 +6,7 @@ struct ConveyorCommand: AsyncParsableCommand {
         commandName: "conveyor",
         abstract: "Jobs, workflows and events for Swift and anything that speaks HTTP.",
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobsCommand.self,
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobsCommand.self, WorkflowsCommand.self,
             BenchCommand.self, AdminCommand.self,
         ]
     )
