@@ -73,7 +73,8 @@ extension EventConsumer {
     }
 
     /// Runs the handler until it succeeds or has failed ``ConsumerOptions/maxAttempts``
-    /// times, waiting the backoff between attempts. Nil when delivered.
+    /// times (or throws ``DeadLetterNow``), waiting the backoff between attempts. Nil when
+    /// delivered.
     func attempt(_ event: LogEvent) async throws -> ReplayFailure? {
         var lastError = ""
         for attempt in 1...options.maxAttempts {
@@ -81,6 +82,8 @@ extension EventConsumer {
             do {
                 try await handler(event)
                 return nil
+            } catch let error as DeadLetterNow {
+                return ReplayFailure(attempts: attempt, error: error.reason)
             } catch {
                 // Stopping (shutdown, a lost lease) is not the handler's failure: the event
                 // stays undelivered, and the next holder delivers it again.

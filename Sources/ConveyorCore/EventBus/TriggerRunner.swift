@@ -82,7 +82,12 @@ public final class TriggerRunner: Service {
                 return
             }
             let request = trigger.job.request(for: event, trigger: trigger, depth: TriggerLoopGuard.depth(of: event) + 1)
-            _ = try await conveyor.enqueue([request])
+            do {
+                _ = try await conveyor.enqueue([request])
+            } catch let error as ConveyorError where error.code == .validation {
+                // The job type refuses this payload: another attempt would too.
+                throw DeadLetterNow("job type '\(trigger.job.type)' does not accept the event as its payload: \(error.message)")
+            }
         }
     }
 

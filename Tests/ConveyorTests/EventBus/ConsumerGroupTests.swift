@@ -65,6 +65,22 @@ extension EventBusTests {
             await #expect(throws: ConveyorError.self) { try await conveyor.replayDeadLetter(group: "mailer", id: letter.id) }
         }
 
+        @Test func aHandlerCanDeadLetterAtOnce() async throws {
+            let conveyor = Conveyor.forBus(try await StoreKind.sqlite.make())
+            let seen = Deliveries()
+            let consumer = try conveyor.subscribe(topic: "entry.saved", group: "strict", options: testConsumerOptions(maxAttempts: 5)) { event in
+                await seen.record(event)
+                throw DeadLetterNow("malformed entry")
+            }
+            let running = RunningConsumer.start(consumer)
+            let published = try await conveyor.publishMany(1)
+            try await waitUntil("the dead letter") { try await !conveyor.deadLetters(group: "strict").deadLetters.isEmpty }
+            await running.stop()
+            let letter = try #require(try await conveyor.deadLetters(group: "strict").deadLetters.first)
+            #expect(letter.attempts == 1 && letter.error == "malformed entry")
+            #expect(await seen.ids == [published[0].id])
+        }
+
         @Test(arguments: StoreKind.allCases)
         func aRestartedConsumerSkipsNothing(kind: StoreKind) async throws {
             let database = try await ReopenableStore.make(kind)
