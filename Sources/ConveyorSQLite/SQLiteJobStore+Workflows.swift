@@ -113,7 +113,9 @@ extension SQLiteJobStore {
                     sql: "UPDATE workflow_steps SET job_id = ?, state = NULL WHERE workflow_id = ? AND key = ?",
                     arguments: [job.id, id, job.step])
             }
+            try SQLiteEventLog.appendJobEvents(db, ids: change.createJobs.map(\.id), submitted: true)
         }
+        var cancelled: [String] = []
         for jobID in change.cancelJobs {
             try db.execute(
                 sql: """
@@ -121,7 +123,9 @@ extension SQLiteJobStore {
                     WHERE id = ? AND state IN ('scheduled', 'queued', 'retrying')
                     """,
                 arguments: [now, jobID])
+            if db.changesCount > 0 { cancelled.append(jobID) }
         }
+        try SQLiteEventLog.appendJobEvents(db, ids: cancelled)
         for jobID in change.requestCancel {
             try db.execute(sql: "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'", arguments: [jobID])
         }

@@ -45,6 +45,11 @@ extension WorkflowTests {
             let types = try await h.events(submitted.id).map(\.type)
             #expect(types.first == "workflow.submitted" && types.last == "workflow.completed")
             #expect(types.filter { $0 == "workflow.step_completed" }.count == 4)
+            // Step jobs, created by the advancer, log their lives like any job.
+            for (key, job) in jobs {
+                let lifecycle = try await h.store.readEvents(EventQuery(after: nil, key: job.id, limit: 10)).events.map(\.type)
+                #expect(lifecycle == ["job.submitted", "job.started", "job.succeeded"], "step \(key)")
+            }
             try await h.stop()
         }
 
