@@ -7,40 +7,45 @@ import PostgresNIO
 extension PostgresJobStore {
     public func appendEvent(_ event: NewEvent) async throws -> PublishResult {
         let data = String(decoding: try ConveyorJSON.encode(event.data), as: UTF8.self)
+        // Without a key, one statement: its own transaction, one round trip.
+        guard let key = event.idempotencyKey else {
+            return PublishResult(event: try await append(event, data: data, on: client), created: true)
+        }
         return try await client.readCommittedTransaction(logger: logger) { db in
-            if let key = event.idempotencyKey {
-                // Two publishes of one key wait for each other; other keys are not held up.
-                try await db.rows(
-                    "SELECT pg_advisory_xact_lock(\(PostgresEventBusSchema.publishKeyLock), hashtext(\(event.tenant) || '/' || \(key)))",
-                    logger: logger)
-                // Keys of pruned events are forgotten: a key is remembered while its event is.
-                try await db.rows(
-                    "DELETE FROM conveyor_event_keys WHERE event_id <= (SELECT through FROM conveyor_events_pruned)", logger: logger)
-                let found = try await db.rows(
-                    "SELECT event_id FROM conveyor_event_keys WHERE tenant = \(event.tenant) AND key = \(key)", logger: logger)
-                if let id = try found.first?.decode(Int64.self), let existing = try await customEvent(id: id, on: db) {
-                    return PublishResult(event: existing, created: false)
-                }
-            }
-            // conveyor_append_event takes the log's ordering lock before it draws the id.
-            let rows = try await db.rows(
-                "SELECT conveyor_append_event(\(event.topic), \(event.topic), \(event.key), \(event.tenant), \(data)::json)",
+            // Two publishes of one key wait for each other; other keys are not held up.
+            try await db.rows(
+                "SELECT pg_advisory_xact_lock(\(PostgresEventBusSchema.publishKeyLock), hashtext(\(event.tenant) || '/' || \(key)))",
                 logger: logger)
-            guard let id = try rows.first?.decode(Int64.self) else {
-                throw PostgresStoreError("conveyor_append_event returned no id")
+            // Keys of pruned events are forgotten: a key is remembered while its event is.
+            try await db.rows(
+                "DELETE FROM conveyor_event_keys WHERE event_id <= (SELECT through FROM conveyor_events_pruned)", logger: logger)
+            let found = try await db.rows(
+                "SELECT event_id FROM conveyor_event_keys WHERE tenant = \(event.tenant) AND key = \(key)", logger: logger)
+            if let id = try found.first?.decode(Int64.self), let existing = try await customEvent(id: id, on: db) {
+                return PublishResult(event: existing, created: false)
             }
-            if let key = event.idempotencyKey {
-                try await db.rows(
-                    """
-                    INSERT INTO conveyor_event_keys (tenant, key, event_id) VALUES (\(event.tenant), \(key), \(id))
-                    ON CONFLICT (tenant, key) DO UPDATE SET event_id = EXCLUDED.event_id
-                    """, logger: logger)
-            }
-            guard let appended = try await customEvent(id: id, on: db) else {
-                throw PostgresStoreError("event \(id) vanished right after it was appended")
-            }
+            let appended = try await append(event, data: data, on: db)
+            try await db.rows(
+                """
+                INSERT INTO conveyor_event_keys (tenant, key, event_id) VALUES (\(event.tenant), \(key), \(appended.id))
+                ON CONFLICT (tenant, key) DO UPDATE SET event_id = EXCLUDED.event_id
+                """, logger: logger)
             return PublishResult(event: appended, created: true)
         }
+    }
+
+    /// Appends through conveyor_append_event, which takes the log's ordering lock before it
+    /// draws the id. `occurred_at` defaults to now(), the transaction's time: read it with
+    /// the id rather than reading the row back.
+    private func append(_ event: NewEvent, data: String, on db: some PostgresQueryRunner) async throws -> LogEvent {
+        let rows = try await db.rows(
+            "SELECT conveyor_append_event(\(event.topic), \(event.topic), \(event.key), \(event.tenant), \(data)::json), now()",
+            logger: logger)
+        guard let row = rows.first else { throw PostgresStoreError("conveyor_append_event returned no id") }
+        let (id, at) = try row.decode((Int64, PostgresTimestamp).self)
+        return LogEvent(
+            id: id, type: event.topic, topic: event.topic, key: event.key, tenant: event.tenant, occurredAt: at.date,
+            data: event.data)
     }
 
     /// An event that carries its own JSON (not a job event), by id.
