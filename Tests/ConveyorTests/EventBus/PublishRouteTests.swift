@@ -31,6 +31,25 @@ extension EventBusTests {
             }
         }
 
+        @Test func eventsGoToThePublishersTenant() async throws {
+            let h = try await AuthHarness()
+            let publisher = try await h.token(tenant: "globex", scopes: [.eventsPublish])
+            let reader = try await h.token(tenant: "acme", scopes: [.eventsRead])
+            let admin = try await h.token(tenant: "acme", scopes: [.admin])
+            try await h.run { client in
+                let own = try await client.send(.post, "/v1/events", bearer: publisher, json: #"{"topic":"entry.saved","key":"k"}"#)
+                let ownEvent = try own.decode(LogEvent.self)
+                #expect(own.status == .created && ownEvent.tenant == "globex")
+                let other = try await client.send(.post, "/v1/events", bearer: publisher, json: #"{"topic":"entry.saved","tenant":"acme"}"#)
+                #expect(other.status == .forbidden)
+                let forAcme = try await client.send(.post, "/v1/events", bearer: admin, json: #"{"topic":"entry.saved","tenant":"acme"}"#)
+                #expect(forAcme.status == .created)
+                let seen = try await client.send(.get, "/v1/events?topic=entry.*", bearer: reader).decode(EventPage.self)
+                #expect(seen.events.map(\.tenant) == ["acme"])
+                #expect(try await client.send(.get, "/v1/events", bearer: publisher).status == .forbidden, "publishing is not reading")
+            }
+        }
+
         @Test func repeatsWithAnIdempotencyKeyAppendNothing() async throws {
             let h = try await ServerHarness()
             try await h.run { client in
