@@ -77,31 +77,28 @@ extension PostgresJobStore {
         }
     }
 
-    public func workflowsWithInbox(limit: Int) async throws -> [String] {
+    public func workflowsToAdvance(limit: Int) async throws -> [String] {
+        // A step whose job is gone (pruned) counts as ended, so it cannot wedge the look.
         try await client.rows(
-            "SELECT workflow_id FROM conveyor_workflow_inbox GROUP BY workflow_id ORDER BY min(id) LIMIT \(max(1, limit))",
+            """
+            SELECT DISTINCT s.workflow_id FROM conveyor_workflow_steps s
+            LEFT JOIN conveyor_jobs j ON j.id = s.job_id
+            WHERE s.job_id IS NOT NULL AND NOT s.settled
+                AND (j.id IS NULL OR j.state IN ('succeeded', 'failed', 'cancelled'))
+            LIMIT \(max(1, limit))
+            """,
             logger: logger
         ).map { try $0.decode(String.self) }
     }
 
-    /// Locks, reads, decides, writes, appends the events, and consumes the inbox entries read.
+    /// Locks, reads, decides, writes, and appends the events. The steps and jobs are read
+    /// after the lock, so an advancer that waited for another sees what that one settled.
     private func updateWorkflow(
         _ db: PostgresConnection, id: String, _ decide: WorkflowDecision
     ) async throws -> WorkflowUpdateResult? {
         guard let before = try await fetchWorkflow(id: id, on: db, forUpdate: true) else { return nil }
-        // Read after the lock: an advancer that waited for another sees the entries that one consumed as gone.
-        var inbox: [WorkflowInboxEntry] = []
-        for row in try await db.rows(
-            "SELECT id, job_id, state FROM conveyor_workflow_inbox WHERE workflow_id = \(id) ORDER BY id", logger: logger)
-        {
-            let (entryID, jobID, state) = try row.decode((Int64, String, String).self)
-            if let state = JobState(rawValue: state) { inbox.append(WorkflowInboxEntry(id: entryID, jobID: jobID, state: state)) }
-        }
-        let change = try decide(before, inbox)
+        let change = try decide(before)
         try await apply(change, to: before, on: db)
-        if !inbox.isEmpty {
-            try await db.rows("DELETE FROM conveyor_workflow_inbox WHERE id = ANY(\(inbox.map(\.id))::bigint[])", logger: logger)
-        }
         guard !change.isEmpty, let after = try await fetchWorkflow(id: id, on: db) else {
             return WorkflowUpdateResult(snapshot: before, change: change)
         }
@@ -118,11 +115,18 @@ extension PostgresJobStore {
     private func apply(_ change: WorkflowChange, to snapshot: WorkflowSnapshot, on db: PostgresConnection) async throws {
         let id = snapshot.workflow.id
         let now = PostgresTimestamp(change.now)
+        if !change.settle.isEmpty {
+            try await db.rows(
+                """
+                UPDATE conveyor_workflow_steps SET settled = true
+                WHERE workflow_id = \(id) AND key = ANY(\(change.settle)::text[])
+                """, logger: logger)
+        }
         if !change.stepStates.isEmpty {
             let keys = Array(change.stepStates.keys)
             try await db.rows(
                 """
-                UPDATE conveyor_workflow_steps s SET state = u.state, job_id = NULL
+                UPDATE conveyor_workflow_steps s SET state = u.state, job_id = NULL, settled = false
                 FROM unnest(\(keys)::text[], \(keys.map { change.stepStates[$0]!.rawValue })::text[]) AS u(key, state)
                 WHERE s.workflow_id = \(id) AND s.key = u.key
                 """, logger: logger)
@@ -136,7 +140,7 @@ extension PostgresJobStore {
             }
             try await db.rows(
                 """
-                UPDATE conveyor_workflow_steps s SET job_id = u.job_id, state = NULL
+                UPDATE conveyor_workflow_steps s SET job_id = u.job_id, state = NULL, settled = false
                 FROM unnest(\(change.createJobs.map { $0.step ?? "" })::text[], \(change.createJobs.map(\.id))::text[])
                     AS u(key, job_id)
                 WHERE s.workflow_id = \(id) AND s.key = u.key
@@ -182,13 +186,15 @@ extension PostgresJobStore {
         let record = WorkflowRecord(
             id: wid, tenant: tenant, name: name, state: state, onFailure: onFailure, createdAt: createdAt.date,
             finishedAt: finishedAt?.date, createdBy: createdBy)
-        var steps: [(key: String, position: Int, spec: WorkflowStepSpec, pending: PendingStepState?, jobID: String?)] = []
+        var steps:
+            [(key: String, position: Int, spec: WorkflowStepSpec, pending: PendingStepState?, jobID: String?, settled: Bool)] = []
         for row in try await db.rows(
-            "SELECT key, position, spec, state, job_id FROM conveyor_workflow_steps WHERE workflow_id = \(id) ORDER BY position",
+            "SELECT key, position, spec, state, job_id, settled FROM conveyor_workflow_steps WHERE workflow_id = \(id) ORDER BY position",
             logger: logger)
         {
-            let (key, position, spec, pending, jobID) = try row.decode((String, Int, JSONB, String?, String?).self)
-            steps.append((key, position, try spec.decode(WorkflowStepSpec.self), pending.flatMap(PendingStepState.init), jobID))
+            let (key, position, spec, pending, jobID, settled) = try row.decode((String, Int, JSONB, String?, String?, Bool).self)
+            steps.append(
+                (key, position, try spec.decode(WorkflowStepSpec.self), pending.flatMap(PendingStepState.init), jobID, settled))
         }
         let jobIDs = steps.compactMap(\.jobID)
         var jobs: [String: Job] = [:]
@@ -205,7 +211,7 @@ extension PostgresJobStore {
             steps: steps.map {
                 WorkflowStepRecord(
                     key: $0.key, position: $0.position, spec: $0.spec, pendingState: $0.pending, jobID: $0.jobID,
-                    job: $0.jobID.flatMap { jobs[$0] })
+                    job: $0.jobID.flatMap { jobs[$0] }, settled: $0.settled)
             })
     }
 }

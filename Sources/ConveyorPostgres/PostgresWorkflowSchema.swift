@@ -1,8 +1,5 @@
-/// The workflow tables, and the trigger that feeds the workflow inbox.
-///
-/// The trigger is row-level with a `WHEN` clause: PostgreSQL evaluates the clause as the
-/// row changes and queues nothing for plain jobs (no `workflow_id`), so the job hot path
-/// pays one comparison per row.
+/// The workflow tables. No trigger on the job table: the advancer finds ended steps from
+/// the jobs' state (see ``ConveyorCore/WorkflowStore``), so the job hot path is untouched.
 enum PostgresWorkflowSchema {
     static let statements: [String] = [
         """
@@ -28,33 +25,15 @@ enum PostgresWorkflowSchema {
             spec jsonb NOT NULL,
             state text,
             job_id text,
+            -- The advancer has accounted for the end of the current job.
+            settled boolean NOT NULL DEFAULT false,
             PRIMARY KEY (workflow_id, key)
         )
         """,
-        // Step jobs that ended, waiting for the workflow advancer.
+        // The advancer's look: only steps in flight, so it is empty when nothing runs.
         """
-        CREATE TABLE IF NOT EXISTS conveyor_workflow_inbox (
-            id bigserial PRIMARY KEY,
-            workflow_id text NOT NULL,
-            job_id text NOT NULL,
-            state text NOT NULL
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS conveyor_workflow_inbox_workflow ON conveyor_workflow_inbox (workflow_id, id)",
-        """
-        CREATE OR REPLACE FUNCTION conveyor_jobs_workflow_inbox() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO conveyor_workflow_inbox (workflow_id, job_id, state) VALUES (NEW.workflow_id, NEW.id, NEW.state);
-            RETURN NULL;
-        END
-        $$
-        """,
-        "DROP TRIGGER IF EXISTS conveyor_jobs_workflow_inbox ON conveyor_jobs",
-        """
-        CREATE TRIGGER conveyor_jobs_workflow_inbox AFTER UPDATE OF state ON conveyor_jobs
-            FOR EACH ROW
-            WHEN (NEW.workflow_id IS NOT NULL AND NEW.state <> OLD.state AND NEW.state IN ('succeeded', 'failed', 'cancelled'))
-            EXECUTE FUNCTION conveyor_jobs_workflow_inbox()
+        CREATE INDEX IF NOT EXISTS conveyor_workflow_steps_in_flight ON conveyor_workflow_steps (job_id, workflow_id)
+            WHERE job_id IS NOT NULL AND NOT settled
         """,
     ]
 }

@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 
 /// Workflows: each call is one write transaction (SQLite's single writer is the lock).
-/// The decisions come from Core as a ``WorkflowDecision``.
+/// The decisions come from Core as a ``WorkflowDecision``. Job events are appended here as
+/// in every write path of the store (``SQLiteEventLog/appendJobEvents(_:ids:submitted:)``).
 extension SQLiteJobStore {
     public func insertWorkflow(_ workflow: NewWorkflow, _ decide: WorkflowDecision) async throws -> WorkflowUpdateResult {
         let specs = try workflow.steps.map { try SQLiteRow.json($0.spec) }
@@ -65,26 +66,27 @@ extension SQLiteJobStore {
         }
     }
 
-    public func workflowsWithInbox(limit: Int) async throws -> [String] {
+    public func workflowsToAdvance(limit: Int) async throws -> [String] {
         try await pool.read { db in
+            // A step whose job is gone (pruned) counts as ended, so it cannot wedge the look.
             try String.fetchAll(
-                db, sql: "SELECT workflow_id FROM workflow_inbox GROUP BY workflow_id ORDER BY min(id) LIMIT ?",
+                db,
+                sql: """
+                    SELECT DISTINCT s.workflow_id FROM workflow_steps s INDEXED BY workflow_steps_in_flight
+                    LEFT JOIN jobs j ON j.id = s.job_id
+                    WHERE s.job_id IS NOT NULL AND s.settled = 0
+                        AND (j.id IS NULL OR j.state IN ('succeeded', 'failed', 'cancelled'))
+                    LIMIT ?
+                    """,
                 arguments: [max(1, limit)])
         }
     }
 
-    /// Reads, decides, writes, appends the events, and consumes the inbox entries read.
+    /// Reads, decides, writes, and appends the events.
     private func updateWorkflow(_ db: Database, id: String, _ decide: WorkflowDecision) throws -> WorkflowUpdateResult? {
         guard let before = try fetchWorkflow(db, id: id) else { return nil }
-        let inbox = try Row.fetchAll(
-            db, sql: "SELECT id, job_id, state FROM workflow_inbox WHERE workflow_id = ? ORDER BY id", arguments: [id]
-        ).compactMap { row in JobState(rawValue: row[2]).map { WorkflowInboxEntry(id: row[0], jobID: row[1], state: $0) } }
-        let change = try decide(before, inbox)
+        let change = try decide(before)
         try apply(change, to: before, db)
-        if let last = inbox.last {
-            // Entries the writes above just added (jobs a fail_fast cancelled) have larger ids and stay.
-            try db.execute(sql: "DELETE FROM workflow_inbox WHERE workflow_id = ? AND id <= ?", arguments: [id, last.id])
-        }
         guard !change.isEmpty, let after = try fetchWorkflow(db, id: id) else {
             return WorkflowUpdateResult(snapshot: before, change: change)
         }
@@ -98,19 +100,24 @@ extension SQLiteJobStore {
     private func apply(_ change: WorkflowChange, to snapshot: WorkflowSnapshot, _ db: Database) throws {
         let id = snapshot.workflow.id
         let now = SQLiteRow.millis(change.now)
+        for key in change.settle {
+            try db.execute(
+                sql: "UPDATE workflow_steps SET settled = 1 WHERE workflow_id = ? AND key = ?", arguments: [id, key])
+        }
         for (key, state) in change.stepStates {
             try db.execute(
-                sql: "UPDATE workflow_steps SET state = ?, job_id = NULL WHERE workflow_id = ? AND key = ?",
+                sql: "UPDATE workflow_steps SET state = ?, job_id = NULL, settled = 0 WHERE workflow_id = ? AND key = ?",
                 arguments: [state.rawValue, id, key])
         }
         if !change.createJobs.isEmpty {
+            // The enqueue path's statement and its events.
             let insert = try db.cachedStatement(sql: Self.insertSQL)
             for job in change.createJobs {
                 let row = try InsertRow(job, backoffJSON: SQLiteRow.json(job.backoff))
                 try insert.execute(arguments: row.arguments)
                 guard db.changesCount == 1 else { throw ConveyorError.duplicateID(job.id) }
                 try db.execute(
-                    sql: "UPDATE workflow_steps SET job_id = ?, state = NULL WHERE workflow_id = ? AND key = ?",
+                    sql: "UPDATE workflow_steps SET job_id = ?, state = NULL, settled = 0 WHERE workflow_id = ? AND key = ?",
                     arguments: [job.id, id, job.step])
             }
             try SQLiteEventLog.appendJobEvents(db, ids: change.createJobs.map(\.id), submitted: true)
@@ -123,7 +130,7 @@ extension SQLiteJobStore {
                     WHERE id = ? AND state IN ('scheduled', 'queued', 'retrying')
                     """,
                 arguments: [now, jobID])
-            if db.changesCount > 0 { cancelled.append(jobID) }
+            if db.changesCount == 1 { cancelled.append(jobID) }
         }
         try SQLiteEventLog.appendJobEvents(db, ids: cancelled)
         for jobID in change.requestCancel {
@@ -151,14 +158,14 @@ extension SQLiteJobStore {
             createdAt: SQLiteRow.date(row[5] as Int64), finishedAt: SQLiteRow.date(row[6] as Int64?), createdBy: row[7])
         let steps = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT key, position, spec, state, job_id FROM workflow_steps WHERE workflow_id = ? ORDER BY position"),
+                sql: "SELECT key, position, spec, state, job_id, settled FROM workflow_steps WHERE workflow_id = ? ORDER BY position"),
             arguments: [id]
         ).map { row in
             let jobID: String? = row[4]
             return WorkflowStepRecord(
                 key: row[0], position: row[1], spec: try SQLiteRow.decode(WorkflowStepSpec.self, row[2]),
                 pendingState: (row[3] as String?).flatMap(PendingStepState.init), jobID: jobID,
-                job: try jobID.flatMap { try self.fetchJob(db, id: $0) })
+                job: try jobID.flatMap { try self.fetchJob(db, id: $0) }, settled: row[5])
         }
         return WorkflowSnapshot(workflow: record, steps: steps)
     }

@@ -1,6 +1,7 @@
 import GRDB
 
-/// The workflow tables, and the trigger that feeds the workflow inbox.
+/// The workflow tables. No trigger on the job table: the advancer finds ended steps from
+/// the jobs' state (see ``ConveyorCore/WorkflowStore``), so the job hot path is untouched.
 enum SQLiteWorkflowSchema {
     static func migrate(_ db: Database) throws {
         try db.execute(
@@ -19,6 +20,7 @@ enum SQLiteWorkflowSchema {
 
                 -- A step's job is created once its dependencies succeeded; until then job_id is
                 -- NULL and state says pending or cancelled. spec holds the job options as JSON.
+                -- settled: the advancer has accounted for the end of the current job.
                 CREATE TABLE workflow_steps (
                     workflow_id TEXT NOT NULL,
                     key TEXT NOT NULL,
@@ -26,26 +28,12 @@ enum SQLiteWorkflowSchema {
                     spec TEXT NOT NULL,
                     state TEXT,
                     job_id TEXT,
+                    settled INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (workflow_id, key)
                 ) WITHOUT ROWID;
-
-                -- Step jobs that ended, waiting for the workflow advancer.
-                CREATE TABLE workflow_inbox (
-                    id INTEGER PRIMARY KEY,
-                    workflow_id TEXT NOT NULL,
-                    job_id TEXT NOT NULL,
-                    state TEXT NOT NULL
-                );
-                CREATE INDEX workflow_inbox_workflow ON workflow_inbox (workflow_id, id);
-
-                -- In the same transaction as the job's change, whatever made it. The WHEN clause
-                -- keeps plain jobs (no workflow_id) at the cost of one comparison.
-                CREATE TRIGGER jobs_workflow_inbox AFTER UPDATE OF state ON jobs
-                WHEN NEW.workflow_id IS NOT NULL AND NEW.state <> OLD.state
-                    AND NEW.state IN ('succeeded', 'failed', 'cancelled')
-                BEGIN
-                    INSERT INTO workflow_inbox (workflow_id, job_id, state) VALUES (NEW.workflow_id, NEW.id, NEW.state);
-                END;
+                -- The advancer's look: only steps in flight, so it is empty when nothing runs.
+                CREATE INDEX workflow_steps_in_flight ON workflow_steps (job_id, workflow_id)
+                    WHERE job_id IS NOT NULL AND settled = 0;
                 """)
     }
 }

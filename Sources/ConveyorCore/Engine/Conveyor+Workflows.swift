@@ -23,8 +23,8 @@ extension Conveyor {
             NewJob(type: step.spec.type, payload: step.spec.payload, runAt: now, tenant: tenant, createdAt: now)
         }
         try await checkPayloadLimits(probes, fieldPrefix: { "steps[\($0)]." })
-        let result = try await store.insertWorkflow(workflow) { snapshot, inbox in
-            var change = WorkflowPlanner.advance(snapshot, inbox: inbox, now: now)
+        let result = try await store.insertWorkflow(workflow) { snapshot in
+            var change = WorkflowPlanner.advance(snapshot, now: now)
             change.events.insert(.submitted, at: 0)
             return change
         }
@@ -58,7 +58,7 @@ extension Conveyor {
     public func cancelWorkflow(id: String, as caller: Caller? = nil) async throws -> WorkflowStatus {
         _ = try await snapshot(id: id, as: caller)
         let now = clock.now()
-        let result = try await update(id: id) { snapshot, _ in try WorkflowPlanner.cancel(snapshot, now: now) }
+        let result = try await update(id: id) { snapshot in try WorkflowPlanner.cancel(snapshot, now: now) }
         await announce(result)
         return WorkflowStatus(result.snapshot)
     }
@@ -68,18 +68,18 @@ extension Conveyor {
     public func retryWorkflow(id: String, as caller: Caller? = nil) async throws -> WorkflowStatus {
         _ = try await snapshot(id: id, as: caller)
         let now = clock.now()
-        let result = try await update(id: id) { snapshot, _ in try WorkflowPlanner.retry(snapshot, now: now) }
+        let result = try await update(id: id) { snapshot in try WorkflowPlanner.retry(snapshot, now: now) }
         await announce(result)
         return WorkflowStatus(result.snapshot)
     }
 
-    /// Consumes the workflow's inbox: what the ``WorkflowAdvancer`` runs for each workflow
-    /// with step jobs that ended.
+    /// Accounts for the workflow's step jobs that ended: what the ``WorkflowAdvancer`` runs
+    /// for each workflow that has some.
     @discardableResult
     func advanceWorkflow(id: String) async throws -> WorkflowUpdateResult? {
         let now = clock.now()
-        let result = try await store.updateWorkflow(id: id) { snapshot, inbox in
-            WorkflowPlanner.advance(snapshot, inbox: inbox, now: now)
+        let result = try await store.updateWorkflow(id: id) { snapshot in
+            WorkflowPlanner.advance(snapshot, now: now)
         }
         if let result { await announce(result) }
         return result

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Moves workflows forward: consumes the inbox that the job table's trigger fills when a
-/// step's job ends, and for each workflow in it runs one transaction that creates the
+/// Moves workflows forward: finds the steps whose job ended and that are not settled yet,
+/// and for each of their workflows runs one transaction that settles them, creates the
 /// now-ready steps' jobs, applies the failure policy, ends the workflow and appends its
 /// `workflow.*` events (``Conveyor/advanceWorkflow(id:)``).
 ///
-/// Every way a job ends (a worker's outcome, a cancel, the lease reaper) passes through
-/// the trigger, so this one place sees them all, and nothing on the job hot path knows
-/// about workflows. The inbox is durable: entries written while no advancer ran (a crash,
-/// a leader change) are consumed by the next one. Decisions are made from the locked
-/// workflow's state, so two advancers, or a rerun after a crash, change nothing twice.
+/// It looks at the jobs' state, so every way a job ends (a worker's outcome, a cancel,
+/// the lease reaper) is seen here, and nothing on the job hot path knows about workflows:
+/// no trigger, no extra statement. The state is durable: steps that ended while no
+/// advancer ran (a crash, a leader change) are found by the next one. Decisions are made
+/// from the locked workflow's state, so two advancers, or a rerun after a crash, change
+/// nothing twice.
 ///
 /// Runs on the leader with the other maintenance services. It wakes when this node (or,
 /// on PostgreSQL, another) appends events, which every job end does, and polls as a backup.
@@ -18,14 +19,13 @@ struct WorkflowAdvancer: Sendable {
     var interval: Duration = .milliseconds(250)
     static let batch = 100
     /// Wake-ups come with every completion batch; a short pause after each round turns a
-    /// burst of them into one look at the inbox.
+    /// burst of them into one look at the steps.
     static let spacing: Duration = .milliseconds(10)
 
     func tick() async throws -> Duration {
-        // Subscribed before reading the inbox, so an entry committed during the read still
-        // wakes the next round.
+        // Subscribed before looking, so a step ending during the look still wakes the next round.
         let signals = await conveyor.notifier.subscribe()
-        let ids = try await conveyor.store.workflowsWithInbox(limit: Self.batch)
+        let ids = try await conveyor.store.workflowsToAdvance(limit: Self.batch)
         for id in ids {
             try await conveyor.advanceWorkflow(id: id)
         }

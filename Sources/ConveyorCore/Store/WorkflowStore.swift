@@ -4,22 +4,22 @@ import Foundation
 /// what a failure does, what `step_details` say) live in Core and reach the store as a
 /// ``WorkflowDecision`` it runs inside its transaction.
 ///
-/// Progress is a log: a trigger on the job table writes an inbox row when a step's job
-/// ends (succeeded, failed, cancelled), in the same transaction as that change, whatever
-/// wrote it (a worker, a cancel, the lease reaper). The ``WorkflowAdvancer`` consumes the
-/// inbox with ``updateWorkflow(id:_:)``.
+/// Progress is derived from state, and costs the job hot path nothing: a step whose job
+/// ended (whatever ended it: a worker, a cancel, the lease reaper) and that is not yet
+/// ``WorkflowStepRecord/settled`` is found by ``workflowsToAdvance(limit:)``, and the
+/// ``WorkflowAdvancer`` settles it with ``updateWorkflow(id:_:)``.
 public protocol WorkflowStore: Sendable {
     /// Inserts the workflow and its steps, then decides and applies like
     /// ``updateWorkflow(id:_:)`` (creating the root steps' jobs and `workflow.submitted`),
     /// all in one transaction.
     func insertWorkflow(_ workflow: NewWorkflow, _ decide: WorkflowDecision) async throws -> WorkflowUpdateResult
 
-    /// In one transaction: locks the workflow, reads it with its steps, their jobs and its
-    /// inbox entries; calls `decide`; applies the change (step jobs through the job insert,
-    /// step states, job cancellations, the workflow's state); appends the change's events,
-    /// each with ``WorkflowEvent/data(_:)`` of the workflow as the writes left it; deletes
-    /// the inbox entries it read. An error thrown by `decide` rolls everything back. Nil
-    /// when there is no such workflow.
+    /// In one transaction: locks the workflow and reads it with its steps and their jobs;
+    /// calls `decide`; applies the change (step jobs through the job insert, with their
+    /// `job.submitted` events; step states; job cancellations; settled steps; the
+    /// workflow's state); then appends the change's events, each with
+    /// ``WorkflowEvent/data(_:)`` of the workflow as the writes left it. An error thrown by
+    /// `decide` rolls everything back. Nil when there is no such workflow.
     func updateWorkflow(id: String, _ decide: WorkflowDecision) async throws -> WorkflowUpdateResult?
 
     /// The workflow with its steps and their current jobs, read in one transaction.
@@ -28,6 +28,8 @@ public protocol WorkflowStore: Sendable {
     /// Workflows newest first, with `nextCursor` when more follow.
     func listWorkflows(_ query: WorkflowQuery) async throws -> (workflows: [WorkflowSnapshot], nextCursor: String?)
 
-    /// Ids of workflows with inbox entries waiting, oldest entry first.
-    func workflowsWithInbox(limit: Int) async throws -> [String]
+    /// Ids of workflows with a step whose job ended and is not settled. Reads only steps
+    /// that have a job and are not settled (a partial index), so it costs nothing when no
+    /// workflow is in flight.
+    func workflowsToAdvance(limit: Int) async throws -> [String]
 }

@@ -14,6 +14,8 @@ public struct WorkflowChange: Sendable {
     public var cancelJobs: [String] = []
     /// Running step jobs whose workers are asked to stop (`cancel_requested`).
     public var requestCancel: [String] = []
+    /// Steps whose job's end is now accounted for (see ``WorkflowStepRecord/settled``).
+    public var settle: [String] = []
     /// The workflow's new state; `finishedAt` is written with it.
     public var state: WorkflowState?
     public var finishedAt: Date?
@@ -25,8 +27,8 @@ public struct WorkflowChange: Sendable {
     }
 
     public var isEmpty: Bool {
-        createJobs.isEmpty && stepStates.isEmpty && cancelJobs.isEmpty && requestCancel.isEmpty && state == nil
-            && events.isEmpty
+        createJobs.isEmpty && stepStates.isEmpty && cancelJobs.isEmpty && requestCancel.isEmpty && settle.isEmpty
+            && state == nil && events.isEmpty
     }
 }
 
@@ -70,9 +72,8 @@ public struct WorkflowEvent: Sendable, Hashable {
     }
 }
 
-/// A decision made inside a workflow transaction. It sees the workflow as locked, and the
-/// inbox entries the transaction consumes.
-public typealias WorkflowDecision = @Sendable (WorkflowSnapshot, [WorkflowInboxEntry]) throws -> WorkflowChange
+/// A decision made inside a workflow transaction, on the workflow as locked.
+public typealias WorkflowDecision = @Sendable (WorkflowSnapshot) throws -> WorkflowChange
 
 /// What a workflow transaction did.
 public struct WorkflowUpdateResult: Sendable {

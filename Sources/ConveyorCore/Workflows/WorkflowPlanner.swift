@@ -4,21 +4,18 @@ import Foundation
 /// Every decision is made from state, not from the event that prompted it, so running a
 /// decision twice (two nodes, a crash before commit) changes nothing the second time.
 enum WorkflowPlanner {
-    /// Moves a running workflow forward: announces finished steps, creates the jobs of
-    /// steps whose dependencies all succeeded, applies the failure policy, and ends the
-    /// workflow when nothing is left to run.
-    static func advance(_ snapshot: WorkflowSnapshot, inbox: [WorkflowInboxEntry], now: Date) -> WorkflowChange {
+    /// Moves a running workflow forward: settles and announces the steps whose jobs ended,
+    /// creates the jobs of steps whose dependencies all succeeded, applies the failure
+    /// policy, and ends the workflow when nothing is left to run. A finished workflow's
+    /// late step ends (a step stopping after a cancel) are settled without an event.
+    static func advance(_ snapshot: WorkflowSnapshot, now: Date) -> WorkflowChange {
         var change = WorkflowChange(now: now)
-        guard snapshot.workflow.state == .running else { return change }
-        let current = Dictionary(uniqueKeysWithValues: snapshot.steps.compactMap { s in s.jobID.map { ($0, s.key) } })
-        // Entries about a job a retry replaced are stale; each current job's end is told once,
-        // because the transaction that tells it deletes the entry.
-        var announced: Set<String> = []
-        for entry in inbox where entry.state.isFinal {
-            if let key = current[entry.jobID], announced.insert(key).inserted {
-                change.events.append(.stepCompleted(key))
-            }
+        // Each end is told once: the transaction that tells it settles the step.
+        for step in snapshot.steps where step.endedUnsettled {
+            change.settle.append(step.key)
+            if snapshot.workflow.state == .running { change.events.append(.stepCompleted(step.key)) }
         }
+        guard snapshot.workflow.state == .running else { return change }
         plan(snapshot, into: &change, now: now)
         return change
     }
@@ -116,6 +113,8 @@ enum WorkflowPlanner {
         }
         var change = WorkflowChange(now: now)
         var reset = snapshot
+        // Succeeded steps stay as they are; one that ended after the workflow did is settled now.
+        change.settle = snapshot.steps.filter { $0.endedUnsettled && $0.job?.state == .succeeded }.map(\.key)
         for (i, step) in snapshot.steps.enumerated() where step.job?.state != .succeeded {
             change.stepStates[step.key] = .pending
             reset.steps[i].jobID = nil

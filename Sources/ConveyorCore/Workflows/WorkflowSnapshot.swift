@@ -83,9 +83,13 @@ public struct WorkflowStepRecord: Sendable, Hashable {
     public var jobID: String?
     /// The current job. Nil when none was created yet, or (after its retention) pruned.
     public var job: Job?
+    /// True once the workflow advancer has accounted for the end of the current job.
+    /// A step whose job ended and is not settled is what the advancer looks for.
+    public var settled: Bool
 
     public init(
-        key: String, position: Int, spec: WorkflowStepSpec, pendingState: PendingStepState?, jobID: String?, job: Job?
+        key: String, position: Int, spec: WorkflowStepSpec, pendingState: PendingStepState?, jobID: String?, job: Job?,
+        settled: Bool = false
     ) {
         self.key = key
         self.position = position
@@ -93,6 +97,13 @@ public struct WorkflowStepRecord: Sendable, Hashable {
         self.pendingState = pendingState
         self.jobID = jobID
         self.job = job
+        self.settled = settled
+    }
+
+    /// The step's job ended (or is gone) and the advancer has not accounted for it yet.
+    public var endedUnsettled: Bool {
+        guard jobID != nil, !settled else { return false }
+        return job?.state.isFinal ?? true
     }
 
     /// The step's state as `step_details` show it.
@@ -112,20 +123,6 @@ public struct WorkflowSnapshot: Sendable, Hashable {
     public init(workflow: WorkflowRecord, steps: [WorkflowStepRecord]) {
         self.workflow = workflow
         self.steps = steps.sorted { $0.position < $1.position }
-    }
-}
-
-/// A step job's change of state, written by a trigger in the same transaction as the
-/// change, waiting for the ``WorkflowAdvancer``.
-public struct WorkflowInboxEntry: Sendable, Hashable {
-    public var id: Int64
-    public var jobID: String
-    public var state: JobState
-
-    public init(id: Int64, jobID: String, state: JobState) {
-        self.id = id
-        self.jobID = jobID
-        self.state = state
     }
 }
 

@@ -11,5 +11,5 @@ extension UnusedStore {
     func listWorkflows(_ query: WorkflowQuery) async throws -> (workflows: [WorkflowSnapshot], nextCursor: String?) {
         ([], nil)
     }
-    func workflowsWithInbox(limit: Int) async throws -> [String] { [] }
+    func workflowsToAdvance(limit: Int) async throws -> [String] { [] }
 }

@@ -172,10 +172,10 @@ extension WorkflowTests {
             try await h.stop()
         }
 
-        /// The inbox is durable: step jobs that end while no advancer runs are picked up by
+        /// Progress is durable: step jobs that end while no advancer runs are picked up by
         /// the next one (a crash, a leader change).
         @Test(arguments: StoreKind.allCases)
-        func inboxSurvivesUntilAnAdvancerRuns(kind: StoreKind) async throws {
+        func stepsThatEndWhileNoAdvancerRunsArePickedUpLater(kind: StoreKind) async throws {
             var id = ""
             let h = try await WorkflowHarness.start(kind: kind) { store, control in
                 // No engine yet: submit, and finish the root step by hand as a worker would.
@@ -194,13 +194,13 @@ extension WorkflowTests {
                             finishedAt: now)
                     })
                 #expect(applied == 1)
-                #expect(try await store.workflowsWithInbox(limit: 10) == [w.id])
+                #expect(try await store.workflowsToAdvance(limit: 10) == [w.id])
                 let waiting = try await offline.workflow(id: w.id)
                 #expect(waiting.state == .running && waiting.step("b")?.state == "pending")
             }
             let done = try await h.wait(for: id, .completed)
             #expect(done.step("b")?.state == "succeeded")
-            #expect(try await h.store.workflowsWithInbox(limit: 10).isEmpty)
+            #expect(try await h.store.workflowsToAdvance(limit: 10).isEmpty)
             try await h.stop()
         }
 
