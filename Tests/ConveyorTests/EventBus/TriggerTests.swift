@@ -82,6 +82,30 @@ extension EventBusTests {
             #expect(made.first?.payload["key"] == .string(echo.id))
         }
 
+        @Test(arguments: StoreKind.allCases)
+        func twoNodesRunningTheTriggersMakeOneJobPerEvent(kind: StoreKind) async throws {
+            let database = try await ReopenableStore.make(kind)
+            var registry = JobRegistry()
+            registry.register(IndexEntryJob())
+            let nodes = [
+                Conveyor.forBus(try await database.open(), registry: registry),
+                Conveyor.forBus(try await database.open(), registry: registry),
+            ]
+            let trigger = try await nodes[0].createTrigger(TriggerRequest(topic: "entry.saved", job: TriggerJob(type: IndexEntryJob.type)))
+            let runners = try nodes.map { node in
+                let runner = try Self.runner(node)
+                return Task { try await runner.run() }
+            }
+            let published = try await nodes[1].publishMany(6, keys: ["a", "b"])
+            try await waitUntil("a job per event") { try await jobs(nodes[0]).count >= 6 }
+            try await Task.sleep(for: .milliseconds(300))
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+            let made = try await jobs(nodes[1])
+            #expect(made.count == 6)
+            #expect(Set(made.compactMap(\.idempotencyKey)) == Set(published.map { trigger.idempotencyKey(for: $0) }))
+        }
+
         @Test func configuredTriggersFollowTheConfiguration() async throws {
             let conveyor = try await Self.conveyor(.sqlite)
             let spec = try ConfiguredTrigger(parsing: "entry.saved = index_entry")
