@@ -36,6 +36,24 @@ public struct ConsumerGroup: Codable, Sendable, Hashable {
         case updatedAt = "updated_at"
     }
 
+    /// Every field, nulls included, so clients see the same shape for every group.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(topic, forKey: .topic)
+        try c.encode(tenant, forKey: .tenant)
+        try c.encode(cursor, forKey: .cursor)
+        try c.encode(head, forKey: .head)
+        try c.encode(lag, forKey: .lag)
+        try c.encode(leaseOwner, forKey: .leaseOwner)
+        try c.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
+        try c.encode(fence, forKey: .fence)
+        try c.encode(deadLetters, forKey: .deadLetters)
+        try c.encode(lastGap, forKey: .lastGap)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+
     public init(
         name: String, topic: String, tenant: String?, cursor: Int64, head: Int64? = nil, lag: Int64? = nil,
         leaseOwner: String?, leaseExpiresAt: Date?, fence: Int64, deadLetters: Int, lastGap: EventGap?, createdAt: Date,

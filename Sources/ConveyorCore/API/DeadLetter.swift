@@ -27,6 +27,18 @@ public struct DeadLetter: Codable, Sendable, Hashable {
         case replayRequestedAt = "replay_requested_at"
     }
 
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(group, forKey: .group)
+        try c.encode(event, forKey: .event)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(error, forKey: .error)
+        try c.encode(state, forKey: .state)
+        try c.encode(failedAt, forKey: .failedAt)
+        try c.encode(replayRequestedAt, forKey: .replayRequestedAt)
+    }
+
     public init(
         id: Int64, group: String, event: LogEvent, attempts: Int, error: String, state: State, failedAt: Date,
         replayRequestedAt: Date?
