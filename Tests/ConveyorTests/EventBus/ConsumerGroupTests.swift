@@ -65,6 +65,23 @@ extension EventBusTests {
             await #expect(throws: ConveyorError.self) { try await conveyor.replayDeadLetter(group: "mailer", id: letter.id) }
         }
 
+        @Test func aGroupCanConsumeJobEvents() async throws {
+            var registry = JobRegistry()
+            registry.register(EchoJob())
+            let conveyor = Conveyor.forBus(try await StoreKind.sqlite.make(), registry: registry)
+            let seen = Deliveries()
+            let running = RunningConsumer.start(
+                try conveyor.subscribe(topic: "job.*", group: "audit", options: testConsumerOptions()) { await seen.record($0) })
+            try await waitUntil("the group to exist") { try await conveyor.store.consumerGroup("audit")?.leaseOwner != nil }
+            let job = try await conveyor.enqueue([EnqueueRequest(type: "echo", payload: ["text": "hi"])])[0].job
+            _ = try await conveyor.cancel(id: job.id)
+            try await waitUntil("both job events") { await seen.ids.count == 2 }
+            await running.stop()
+            let events = await seen.events.map(\.event)
+            #expect(events.map(\.type) == ["job.submitted", "job.cancelled"] && events.allSatisfy { $0.key == job.id })
+            #expect(try events.first?.job()?.payload == ["text": "hi"])
+        }
+
         @Test func aHandlerCanDeadLetterAtOnce() async throws {
             let conveyor = Conveyor.forBus(try await StoreKind.sqlite.make())
             let seen = Deliveries()
