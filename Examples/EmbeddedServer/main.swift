@@ -1,4 +1,5 @@
-// A Swift service with its own job types, served over HTTP beside the built-in `http` type.
+// A Swift service with its own job types, served over HTTP beside the built-in `http` type,
+// and a small workflow of them.
 //
 //   swift run conveyor-example
 //   curl -s -X POST localhost:8080/v1/jobs -H 'content-type: application/json' \
@@ -53,6 +54,16 @@ struct ExampleServer {
 
         // Jobs can be enqueued from Swift as well as over HTTP.
         try await conveyor.enqueue(SendWelcomeEmail.self, SendWelcomeEmail.Payload(to: "grace@example.com", name: "Grace"))
+
+        // A workflow: a DAG of jobs. `follow_up` runs once `welcome` has succeeded, with its
+        // result in `payload.inputs.welcome`; GET /v1/workflows/{id} shows both steps.
+        try await conveyor.submit(
+            Workflow("onboarding") {
+                Step("welcome", SendWelcomeEmail.self, SendWelcomeEmail.Payload(to: "ada@example.com", name: "Ada"))
+                Step(
+                    "follow_up", SendWelcomeEmail.self, SendWelcomeEmail.Payload(to: "ada@example.com", name: "Ada, again"),
+                    dependsOn: "welcome")
+            })
 
         let engine = ConveyorEngine(
             conveyor: conveyor,

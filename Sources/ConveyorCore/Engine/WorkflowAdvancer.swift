@@ -20,7 +20,7 @@ struct WorkflowAdvancer: Sendable {
     static let batch = 100
     /// Wake-ups come with every completion batch; a short pause after each round turns a
     /// burst of them into one look at the steps.
-    static let spacing: Duration = .milliseconds(10)
+    static let spacing: Duration = .milliseconds(20)
 
     func tick() async throws -> Duration {
         // Subscribed before looking, so a step ending during the look still wakes the next round.
