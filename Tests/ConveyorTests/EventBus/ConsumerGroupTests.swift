@@ -42,15 +42,24 @@ extension EventBusTests {
             let conveyor = Conveyor.forBus(try await kind.make())
             let seen = Deliveries()
             let healed = Flag()
-            let consumer = try conveyor.subscribe(topic: "entry.saved", group: "mailer", options: testConsumerOptions(maxAttempts: 3)) { event in
+            let failedAt = Instants()
+            var options = testConsumerOptions(maxAttempts: 3)
+            options.backoff = .list(seconds: [0.05, 0.1])
+            let consumer = try conveyor.subscribe(topic: "entry.saved", group: "mailer", options: options) { event in
                 await seen.record(event)
-                if event.data["n"] == 1, !healed.isSet { throw Boom() }
+                if event.data["n"] == 1, !healed.isSet {
+                    await failedAt.record()
+                    throw Boom()
+                }
             }
             let running = RunningConsumer.start(consumer)
             let published = try await conveyor.publishMany(3, keys: ["same"])
             // Event 1 fails three times, is dead-lettered, and its key moves on to event 2.
             try await waitUntil("the key to move past the poisoned event") { await seen.count(published[2].id) == 1 }
             #expect(await seen.ids == [published[0].id, published[1].id, published[1].id, published[1].id, published[2].id])
+            // The retries waited the backoff: 50 ms, then 100 ms.
+            let gaps = await failedAt.gaps
+            #expect(gaps.count == 2 && gaps[0] >= .milliseconds(50) && gaps[1] >= .milliseconds(100), "\(gaps)")
             let letters = try await conveyor.deadLetters(group: "mailer").deadLetters
             #expect(letters.count == 1)
             let letter = try #require(letters.first)
@@ -207,6 +216,15 @@ extension EventBusTests {
             }
         }
     }
+}
+
+/// When something happened, to check the waits between retries.
+actor Instants {
+    private var instants: [ContinuousClock.Instant] = []
+
+    func record() { instants.append(.now) }
+
+    var gaps: [Duration] { zip(instants, instants.dropFirst()).map { $0.duration(to: $1) } }
 }
 
 /// A flag a test flips while handlers run.

@@ -59,6 +59,14 @@ extension EventBusTests {
                 #expect(first.status == .created && again.status == .ok)
                 #expect(try first.decode(LogEvent.self) == again.decode(LogEvent.self))
                 #expect(try await client.send(.get, "/v1/events?topic=order.paid").decode(EventPage.self).events.count == 1)
+                // The header works the same, for clients that set it on every POST.
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                headers[.init("Idempotency-Key")!] = "pay-2"
+                let bodyBytes = ByteBuffer(string: #"{"topic":"order.paid","key":"o-2"}"#)
+                let viaHeader = try await client.execute(uri: "/v1/events", method: .post, headers: headers, body: bodyBytes)
+                let repeated = try await client.execute(uri: "/v1/events", method: .post, headers: headers, body: bodyBytes)
+                #expect(viaHeader.status == .created && repeated.status == .ok)
             }
         }
 
