@@ -55,14 +55,18 @@ extension WorkflowTests {
 
         @Test(arguments: StoreKind.allCases)
         func failFastCancelsWhatHasNotStartedAndEndsFailed(kind: StoreKind) async throws {
+            // On a queue no worker serves, so its job waits, queued.
+            var parked = step("parked")
+            parked.queue = "unserved"
             let h = try await WorkflowHarness.start(kind: kind)
             let w = try await h.conveyor.submitWorkflow(
                 WorkflowRequest(
                     name: "ff",
                     steps: [
                         step("x", "gate"), step("y", "gate"), step("after-x", dependsOn: ["x"]),
-                        step("after-y", dependsOn: ["y"]),
+                        step("after-y", dependsOn: ["y"]), parked,
                     ], onFailure: .failFast))
+            try await h.wait(for: w.id, step: "parked", "queued")
             try await h.wait(for: w.id, step: "x", "running")
             try await h.wait(for: w.id, step: "y", "running")
             // A step cancelled on its own counts as failed for the policy.
@@ -72,6 +76,9 @@ extension WorkflowTests {
             // y keeps running, the steps that had not started are cancelled, the workflow waits for y.
             try await h.wait(for: w.id, step: "after-x", "cancelled")
             try await h.wait(for: w.id, step: "after-y", "cancelled")
+            // A created job that never started is cancelled too.
+            let parkedStep = try await h.wait(for: w.id, step: "parked", "cancelled")
+            #expect(parkedStep.jobID != nil && parkedStep.attempt == 0)
             #expect(try await h.workflow(w.id).state == .running)
             #expect(try await h.workflow(w.id).step("y")?.state == "running")
             await h.control.openGate("y")
