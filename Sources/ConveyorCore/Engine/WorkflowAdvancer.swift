@@ -26,9 +26,19 @@ struct WorkflowAdvancer: Sendable {
         // Subscribed before looking, so a step ending during the look still wakes the next round.
         let signals = await conveyor.notifier.subscribe()
         let ids = try await conveyor.store.workflowsToAdvance(limit: Self.batch)
+        // One workflow that cannot advance (a row that does not decode, say) must not hold
+        // the others back: each gets its try, then the first error goes to the periodic
+        // service, which logs it and backs off.
+        var firstError: (any Error)?
         for id in ids {
-            try await conveyor.advanceWorkflow(id: id)
+            do {
+                try await conveyor.advanceWorkflow(id: id)
+            } catch {
+                conveyor.logger.error("advancing workflow \(id) failed", metadata: ["error": "\(String(reflecting: error))"])
+                firstError = firstError ?? error
+            }
         }
+        if let firstError { throw firstError }
         if ids.count == Self.batch { return .zero }
         await Self.firstEventsAppended(in: signals, orAfter: interval)
         return Self.spacing
