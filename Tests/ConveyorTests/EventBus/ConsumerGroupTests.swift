@@ -199,7 +199,8 @@ extension EventBusTests {
                 return try await conveyor.subscriptions().first?.lastGap != nil && count == 2
             }
             await running.stop()
-            #expect(await seen.ids == [old[3].id, old[4].id])
+            // Events 3 and 4 have different keys, so they may be delivered in either order.
+            #expect(Set(await seen.ids) == [old[3].id, old[4].id])
             let gap = try #require(try await conveyor.subscriptions().first?.lastGap)
             #expect(gap.after == 0 && gap.through == old[2].id)
         }

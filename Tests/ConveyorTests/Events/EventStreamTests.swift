@@ -124,14 +124,16 @@ import Testing
         // Big events, so a client that stops reading fills the sockets' buffers quickly.
         let text = String(repeating: "x", count: 10_000)
         let total = 4000
-        try await live.run(buffer: 200) { port in
+        // A buffer of 1,000 events (10 MB) gives the fast client slack on a loaded machine;
+        // the slow one, which reads nothing, still overflows it long before the end.
+        try await live.run(buffer: 1000) { port in
             let fast = try await SSEConnection.open(port: port, path: "/v1/events/stream")
             try await fast.items.comment("connected")
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
             let slow = try await SSEConnection.open(port: port, path: "/v1/events/stream", gate: gate)
             let received = Task { try await fast.items.messages(total, timeout: .seconds(120)).compactMap(\.id) }
-            for _ in 0..<(total / 50) {
-                _ = try await live.enqueue(50, text: text)
+            for _ in 0..<(total / 25) {
+                _ = try await live.enqueue(25, text: text)
                 // Paced like a busy system rather than one burst, so the fast client keeps up.
                 try await Task.sleep(for: .milliseconds(15))
             }
