@@ -25,14 +25,7 @@ extension JobsCommand {
         @Option(help: "Only jobs with this tag.")
         var tag: String?
 
-        @Option(help: "Jobs per page.")
-        var limit: Int = 50
-
-        @Option(help: "The cursor printed by the previous page.")
-        var cursor: String?
-
-        @Flag(help: "Print the page as JSON instead of a table.")
-        var json = false
+        @OptionGroup var page: PageOptions
 
         mutating func validate() throws {
             _ = try query()
@@ -41,27 +34,14 @@ extension JobsCommand {
         func run() async throws {
             let query = try query()
             try await client.withClient { client in
-                let page = try await client.listJobs(query)
-                if json {
-                    try printJSON(page)
-                } else {
-                    print(JobTable.render(page.jobs))
-                    if let next = page.nextCursor { print("next cursor: \(next)") }
-                }
+                let result = try await client.listJobs(query)
+                try page.print(result, table: TextTable.jobs(result.jobs), nextCursor: result.nextCursor)
             }
         }
 
         func query() throws -> JobQuery {
-            var jobState: JobState?
-            if let state {
-                guard let parsed = JobState(rawValue: state) else {
-                    throw ValidationError(
-                        "--state '\(state)' is not a job state; use one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                jobState = parsed
-            }
-            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-            return JobQuery(queue: queue, state: jobState, type: type, tenant: tenant, tag: tag, limit: limit, cursor: cursor)
+            let jobState: JobState? = try parseState(state, kind: "job")
+            return JobQuery(queue: queue, state: jobState, type: type, tenant: tenant, tag: tag, limit: page.limit, cursor: page.cursor)
         }
     }
 }

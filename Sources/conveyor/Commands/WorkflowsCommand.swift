@@ -24,14 +24,7 @@ struct WorkflowsCommand: AsyncParsableCommand {
         @Option(help: "Only workflows of this tenant.")
         var tenant: String?
 
-        @Option(help: "Workflows per page.")
-        var limit: Int = 50
-
-        @Option(help: "The cursor printed by the previous page.")
-        var cursor: String?
-
-        @Flag(help: "Print the page as JSON instead of a table.")
-        var json = false
+        @OptionGroup var page: PageOptions
 
         mutating func validate() throws {
             _ = try query()
@@ -40,42 +33,14 @@ struct WorkflowsCommand: AsyncParsableCommand {
         func run() async throws {
             let query = try query()
             try await client.withClient { client in
-                let page = try await client.listWorkflows(query)
-                if json {
-                    try printJSON(page)
-                } else {
-                    print(Self.table(page.workflows))
-                    if let next = page.nextCursor { print("next cursor: \(next)") }
-                }
+                let result = try await client.listWorkflows(query)
+                try page.print(result, table: TextTable.workflows(result.workflows), nextCursor: result.nextCursor)
             }
         }
 
         func query() throws -> WorkflowQuery {
-            var parsed: WorkflowState?
-            if let state {
-                guard let value = WorkflowState(rawValue: state) else {
-                    throw ValidationError(
-                        "--state '\(state)' is not a workflow state; use one of \(WorkflowState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                parsed = value
-            }
-            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-            return WorkflowQuery(state: parsed, name: name, tenant: tenant, limit: limit, cursor: cursor)
-        }
-
-        static func table(_ workflows: [WorkflowStatus]) -> String {
-            guard !workflows.isEmpty else { return "no workflows" }
-            let header = ["ID", "NAME", "STATE", "STEPS DONE", "CREATED"]
-            let rows = workflows.map { w in
-                let done = w.stepDetails.filter { $0.state == JobState.succeeded.rawValue }.count
-                return [w.id, w.name, w.state.rawValue, "\(done)/\(w.stepDetails.count)", ConveyorJSON.formatDate(w.createdAt)]
-            }
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-            return ([header] + rows).map { row in
-                row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ")
-            }.joined(separator: "\n")
+            let parsed: WorkflowState? = try parseState(state, kind: "workflow")
+            return WorkflowQuery(state: parsed, name: name, tenant: tenant, limit: page.limit, cursor: page.cursor)
         }
     }
 
