@@ -23,6 +23,15 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env CONVEYOR_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "Hours events stay in the log; readers further behind get 410 Gone (env CONVEYOR_EVENT_RETENTION_HOURS; default 168).")
+    var eventRetentionHours: Double?
+
+    @Option(help: "Hours succeeded and cancelled jobs are kept (env CONVEYOR_FINISHED_RETENTION_HOURS; default 168).")
+    var finishedRetentionHours: Double?
+
+    @Option(help: "Hours failed (dead-letter) jobs are kept (env CONVEYOR_FAILED_RETENTION_HOURS; default 720).")
+    var failedRetentionHours: Double?
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func databaseLocation() throws -> DatabaseLocation {
@@ -45,6 +54,22 @@ struct EngineOptions: ParsableArguments {
                 queue: name, concurrency: concurrency, leaseDuration: .milliseconds(Int64(lease * 1000)),
                 gracePeriod: .milliseconds(Int64(grace * 1000)))
         }
+    }
+
+    /// Retention periods; a job is kept at least as long as events about it (docs/events.md).
+    func maintenanceConfiguration() throws -> MaintenanceConfiguration {
+        func hours(_ flag: Double?, _ variable: String, _ name: String, default value: Double) throws -> Duration {
+            let hours = try positive(flag ?? environment[variable].flatMap(Double.init) ?? value, name)
+            return .seconds(hours * 3600)
+        }
+        var configuration = MaintenanceConfiguration()
+        configuration.eventRetention = try hours(
+            eventRetentionHours, "CONVEYOR_EVENT_RETENTION_HOURS", "event-retention-hours", default: 168)
+        configuration.finishedRetention = try hours(
+            finishedRetentionHours, "CONVEYOR_FINISHED_RETENTION_HOURS", "finished-retention-hours", default: 168)
+        configuration.failedRetention = try hours(
+            failedRetentionHours, "CONVEYOR_FAILED_RETENTION_HOURS", "failed-retention-hours", default: 720)
+        return configuration
     }
 
     func logLevelValue() throws -> Logger.Level {

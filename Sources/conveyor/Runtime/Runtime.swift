@@ -13,10 +13,12 @@ struct Runtime {
     let logger: Logger
     let database: DatabaseLocation
     let backend: Backend
+    let maintenance: MaintenanceConfiguration
 
     /// Sets up the process once: logging and metrics are global in Swift's server libraries.
     static func bootstrap(options: EngineOptions) throws -> Runtime {
         let level = try options.logLevelValue()
+        let maintenance = try options.maintenanceConfiguration()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -30,14 +32,17 @@ struct Runtime {
         let conveyor = Conveyor(
             store: backend.store, registry: builtInHandlers(), notifier: backend.notifier,
             metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore())
-        return Runtime(conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend)
+        return Runtime(
+            conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend,
+            maintenance: maintenance)
     }
 
     /// The engine for `queues`, migrating the store before its workers start.
     func engine(queues: [QueueWorkerConfiguration]) -> ConveyorEngine {
         let owner = ConveyorEngine.defaultOwner()
         return ConveyorEngine(
-            conveyor: conveyor, queues: queues, elector: backend.elector(owner), migrateOnStart: true, owner: owner)
+            conveyor: conveyor, queues: queues, maintenance: maintenance, elector: backend.elector(owner),
+            migrateOnStart: true, owner: owner)
     }
 
     /// The job types every Conveyor binary can run.
