@@ -1,3 +1,5 @@
+import ConveyorCore
+
 /// How the HTTP server listens and what it accepts.
 public struct ServerConfiguration: Sendable {
     /// The address to bind. The default keeps the API off the network until an operator opts in.
@@ -18,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     /// Items buffered per stream client; a client that falls this far behind is
     /// disconnected (it resumes with `Last-Event-ID`).
     public var eventStreamBuffer: Int
+    /// Inbound webhook sources from the server's flags (`--inbound-source`). They take
+    /// precedence over sources stored through the API, and the API cannot change them.
+    public var inboundSources: [InboundSource] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"],

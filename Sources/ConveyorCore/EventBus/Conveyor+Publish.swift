@@ -15,6 +15,10 @@ extension Conveyor {
         if let idempotencyKey = request.idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 255 {
             failures.append(ValidationFailure("idempotency_key", "must be 1–255 bytes"))
         }
+        if let idempotencyKey = request.idempotencyKey, idempotencyKey.hasPrefix(Self.inboundKeyPrefix) {
+            failures.append(
+                ValidationFailure("idempotency_key", "must not start 'inbound:': those keys de-duplicate inbound webhook deliveries"))
+        }
         let data = request.data ?? .object([:])
         if data.containsNUL { failures.append(ValidationFailure("data", "must not contain the NUL character (\\u0000)")) }
         if !EnqueueRequest.isValidName(tenant) {

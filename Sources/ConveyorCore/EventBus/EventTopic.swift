@@ -1,7 +1,8 @@
 /// The rules for the topics of custom events.
 public enum EventTopic {
     /// Topics Conveyor appends itself; a custom event may not claim to be one of these.
-    public static let reservedPrefixes = ["job.", "workflow."]
+    /// `inbound.` topics carry verified inbound webhooks (`POST /v1/inbound/{source}`) only.
+    public static let reservedPrefixes = ["job.", "workflow.", "inbound."]
 
     /// The failures of `topic` as the topic of a published event, under `field`.
     public static func problems(_ topic: String, field: String = "topic") -> [ValidationFailure] {

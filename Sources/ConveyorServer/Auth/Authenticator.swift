@@ -21,6 +21,10 @@ struct Authenticator: Sendable {
         switch access {
         case .public:
             return nil
+        case .signature:
+            // Inbound webhooks: the handler verifies the request's signature against its
+            // source's secret before it reads or writes anything.
+            return nil
         case .authenticated:
             return try await authenticate(request)
         case .scope(let scope):

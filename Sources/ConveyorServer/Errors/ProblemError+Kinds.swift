@@ -28,6 +28,14 @@ extension ProblemError {
         return problem
     }
 
+    /// An inbound webhook that failed verification, or named no known source: the same
+    /// answer for both, so a caller cannot probe which sources exist.
+    static func inboundUnverified() -> ProblemError {
+        ProblemError(
+            "inbound-unverified", title: "Unverified webhook", status: .unauthorized,
+            detail: "The request's signature could not be verified for this source: check the source name, the secret, the signature headers and the sender's clock. Nothing was stored.")
+    }
+
     static func unavailable(_ detail: String) -> ProblemError {
         ProblemError("unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: detail)
     }

@@ -5,6 +5,9 @@ import Hummingbird
 enum RouteAccess: Hashable, Sendable, CustomStringConvertible {
     /// No credential: the health and metrics probes.
     case `public`
+    /// No credential: the request's signature, checked by the handler against the
+    /// inbound source's secret, is its authentication (`POST /v1/inbound/{source}`).
+    case signature
     /// Any valid credential, whatever its scopes.
     case authenticated
     /// A credential carrying this scope (or `admin`).
@@ -13,6 +16,7 @@ enum RouteAccess: Hashable, Sendable, CustomStringConvertible {
     var description: String {
         switch self {
         case .public: "public"
+        case .signature: "signature"
         case .authenticated: "any credential"
         case .scope(let scope): scope.rawValue
         }
@@ -74,6 +78,12 @@ enum RouteScopes {
         (RouteKey(.post, "/v1/triggers"), .scope(.admin)),
         (RouteKey(.get, "/v1/triggers"), .scope(.admin)),
         (RouteKey(.delete, "/v1/triggers/{id}"), .scope(.admin)),
+        // Inbound webhooks. Senders such as GitHub carry no Conveyor credential: the
+        // signature over the body is the authentication. Sources hold secrets: admin.
+        (RouteKey(.post, "/v1/inbound/{source}"), .signature),
+        (RouteKey(.put, "/v1/inbound-sources/{source}"), .scope(.admin)),
+        (RouteKey(.get, "/v1/inbound-sources"), .scope(.admin)),
+        (RouteKey(.delete, "/v1/inbound-sources/{source}"), .scope(.admin)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Triggers") var triggerOptions: TriggerOptions
 
+    @OptionGroup(title: "Inbound webhooks") var inboundOptions: InboundOptions
+
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
     @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
@@ -36,15 +38,18 @@ struct ServeCommand: AsyncParsableCommand {
         // Decided before anything opens: a refused configuration exits with the reason.
         let (authConfiguration, authReason) = try await auth.configuration(host: host)
         let queues = try engine.queueConfigurations()
+        let inboundSources = try inboundOptions.configured()
         let runtime = try Runtime.bootstrap(options: engine)
         // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         // The store's services start first and stop last; /readyz says not ready until
         // the engine has migrated the schema.
+        var configuration = ServerConfiguration(
+            host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort)
+        configuration.inboundSources = inboundSources
         let app = buildApplication(
             conveyor: runtime.conveyor,
-            configuration: ServerConfiguration(
-                host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort),
+            configuration: configuration,
             registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers],
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(

@@ -18,6 +18,8 @@ extension AuthTests {
         static let intruder = "acme"
         /// Strings only the owner's data contains; no response to the intruder may hold them.
         static let markers = ["victim-payload-marker", "victim-metadata-marker", "victim-idempotency-marker"]
+        /// The secret of the seeded inbound source `fixture` (hmac-sha256, hex, `x-signature`).
+        static let inboundSecret = "victim-inbound-secret"
 
         /// How to call each route. `{job}` and `{key}` are replaced by the owner's job and key.
         struct Fixture {
@@ -64,6 +66,12 @@ extension AuthTests {
             RouteKey(.post, "/v1/triggers"): Fixture(path: "/v1/triggers", body: #"{"topic":"entry.*","job":{"type":"echo"},"tenant":"globex"}"#),
             RouteKey(.get, "/v1/triggers"): Fixture(path: "/v1/triggers"),
             RouteKey(.delete, "/v1/triggers/{id}"): Fixture(path: "/v1/triggers/{trigger}"),
+            // Signed with the seeded source's secret only when a test adds the signature header.
+            RouteKey(.post, "/v1/inbound/{source}"): Fixture(path: "/v1/inbound/fixture", body: #"{"zen":"hi"}"#),
+            RouteKey(.put, "/v1/inbound-sources/{source}"): Fixture(
+                path: "/v1/inbound-sources/linear", body: #"{"scheme":"hmac-sha256","secret":"s","signature_header":"x-sig"}"#),
+            RouteKey(.get, "/v1/inbound-sources"): Fixture(path: "/v1/inbound-sources"),
+            RouteKey(.delete, "/v1/inbound-sources/{source}"): Fixture(path: "/v1/inbound-sources/fixture"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -92,6 +100,10 @@ extension AuthTests {
                 // The intruder's tenant is registered too, and has a job of its own.
                 _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
                 (trigger, deadLetter) = try await Self.seedEventBus(harness.conveyor, tenant: RouteSecurityTests.owner)
+                _ = try await harness.store.saveInboundSource(
+                    InboundSource(
+                        name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
+                        signatureHeader: "x-signature"))
             }
 
             static func seedEventBus(_ conveyor: Conveyor, tenant: String) async throws -> (Trigger, Int64) {
@@ -165,7 +177,8 @@ extension AuthTests {
                     if response.status.code >= 400 {
                         #expect(response.headers[.contentType] == "application/problem+json", "\(context)")
                     }
-                    if response.status == .unauthorized {
+                    // A signature route's 401 is about the signature, not a bearer credential.
+                    if response.status == .unauthorized, access != .signature {
                         #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(context)")
                     }
                     if name == "missing scope", let scope, response.status == .forbidden {
@@ -207,6 +220,9 @@ extension AuthTests {
             switch access {
             case .public:
                 return .ok
+            case .signature:
+                // No credential stands in for the signature, which none of these requests carries.
+                return .unauthorized
             case .authenticated:
                 return ["missing scope", "other tenant"].contains(name) ? .ok : .unauthorized
             case .scope(let scope):
@@ -245,7 +261,14 @@ extension AuthTests {
             let scopes: [Scope] = if case .scope(let s) = access { [s] } else { [] }
             let token = try await world.harness.token(tenant: Self.owner, scopes: scopes)
             try await world.harness.run { client in
-                let response = try await client.send(route.method, path, bearer: token, json: body)
+                let response: TestResponse
+                if access == .signature, let body {
+                    // The signature is the credential: the seeded source's HMAC of the body.
+                    let signature = SpecHMAC.hex(SpecHMAC.hmacSHA256(key: Array(Self.inboundSecret.utf8), message: Array(body.utf8)))
+                    response = try await client.post(path, body: body, headers: ["x-signature": signature])
+                } else {
+                    response = try await client.send(route.method, path, bearer: token, json: body)
+                }
                 // 409: the seeded job is queued, which retry refuses; it was found all the same.
                 #expect(
                     response.status.code < 300 || response.status == .conflict,

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Inbound webhooks: the sources configured through the API, and appending a verified
+/// delivery to the log. Verifying signatures is the server's job (it holds the crypto);
+/// by the time ``receiveInbound(from:deliveryID:data:)`` runs the request is authentic.
+extension Conveyor {
+    /// Idempotency keys starting with this de-duplicate inbound deliveries; publishers may not use them.
+    public static let inboundKeyPrefix = "inbound:"
+
+    /// The idempotency key of a delivery: `inbound:<source>:<delivery id>`.
+    public static func inboundIdempotencyKey(source: String, deliveryID: String) -> String {
+        "\(inboundKeyPrefix)\(source):\(deliveryID)"
+    }
+
+    /// Creates or replaces a stored source. True when it was created.
+    public func saveInboundSource(name: String, _ request: InboundSourceRequest) async throws -> (source: InboundSource, created: Bool) {
+        let source = request.source(named: name, at: clock.now())
+        let failures = source.problems
+        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        return (source, try await store.saveInboundSource(source))
+    }
+
+    public func inboundSources() async throws -> [InboundSource] {
+        try await store.inboundSources()
+    }
+
+    public func inboundSource(name: String) async throws -> InboundSource? {
+        try await store.inboundSource(name: name)
+    }
+
+    public func deleteInboundSource(name: String) async throws {
+        guard try await store.deleteInboundSource(name: name) else {
+            throw ConveyorError(.notFound, "No inbound source is named '\(name)'. List them with GET /v1/inbound-sources.")
+        }
+    }
+
+    /// Appends a verified delivery as an event on `inbound.<source>` in the source's tenant,
+    /// keyed by the delivery id, through the same store path as `POST /v1/events`.
+    ///
+    /// The idempotency key `inbound:<source>:<delivery id>` makes a repeat return the first
+    /// event with `created == false`, for as long as that event is retained.
+    public func receiveInbound(from source: InboundSource, deliveryID: String, data: JSONValue) async throws -> PublishResult {
+        var failures: [ValidationFailure] = []
+        if deliveryID.isEmpty || deliveryID.utf8.count > 180 {
+            failures.append(ValidationFailure("delivery_id", "must be 1–180 bytes"))
+        }
+        if data.containsNUL { failures.append(ValidationFailure("body", "must not contain the NUL character (\\u0000)")) }
+        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        let result = try await store.appendEvent(
+            NewEvent(
+                topic: source.topic, key: deliveryID, tenant: source.tenant, data: data,
+                idempotencyKey: Self.inboundIdempotencyKey(source: source.name, deliveryID: deliveryID)))
+        if result.created { await notifier.notify([.eventsAppended]) }
+        return result
+    }
+}
