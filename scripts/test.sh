@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds once (debug) and runs every test: the Swift suites (the store conformance
-# suite against SQLite and a throwaway PostgreSQL cluster), then the crash and
-# multi-node tests against the real `conveyor` binary.
+# suite against SQLite and a throwaway PostgreSQL cluster), then the crash (jobs and
+# workflows) and multi-node tests against the real `conveyor` binary.
 # Usage: scripts/test.sh [swift test filter]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ scripts/with-postgres.sh bash -c '
   set -euo pipefail
   swift test --skip-build
   python3 Tests/process/crash_test.py
+  python3 Tests/process/workflow_crash_test.py
   python3 Tests/process/multinode_test.py
   python3 Tests/process/pg_restart_test.py
 '
