@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ConveyorServer", targets: ["ConveyorServer"]),
         .library(name: "ConveyorClient", targets: ["ConveyorClient"]),
         .library(name: "ConveyorHTTPJob", targets: ["ConveyorHTTPJob"]),
+        .library(name: "ConveyorWebhooks", targets: ["ConveyorWebhooks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -64,6 +65,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Outbound webhooks: signing (Standard Webhooks) and the sender (async-http-client).
+        .target(
+            name: "ConveyorWebhooks",
+            dependencies: [
+                "ConveyorCore", "ConveyorHTTPJob",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The REST API, health and metrics (Hummingbird 2).
         .target(
             name: "ConveyorServer",
@@ -87,6 +98,7 @@ let package = Package(
             name: "conveyor",
             dependencies: [
                 "ConveyorCore", "ConveyorSQLite", "ConveyorPostgres", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                "ConveyorWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -104,9 +116,11 @@ let package = Package(
             name: "ConveyorTests",
             dependencies: [
                 "ConveyorCore", "ConveyorSQLite", "ConveyorPostgres", "ConveyorServer", "ConveyorClient", "ConveyorHTTPJob",
+                "ConveyorWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

@@ -3,12 +3,12 @@ import NIOCore
 
 /// Reads a response body without trusting the server: at most `limit` bytes, and no later
 /// than the request's deadline.
-enum BoundedBody {
+public enum BoundedBody {
     /// What was read, and why reading stopped early, if it did.
-    struct Prefix: Sendable {
-        var bytes: ByteBuffer
+    public struct Prefix: Sendable {
+        public var bytes: ByteBuffer
         /// Nil when the body ended or the limit was reached.
-        var error: (any Error)?
+        public var error: (any Error)?
     }
 
     /// The first `limit` bytes of `body`; the rest is never read. Stopping early drops the
@@ -16,7 +16,7 @@ enum BoundedBody {
     ///
     /// Never throws: the status line has already decided the outcome, so a body that
     /// breaks off (or stalls past the deadline) only shortens the excerpt.
-    static func read(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline) async -> Prefix {
+    public static func read(_ body: HTTPClientResponse.Body, limit: Int, deadline: NIODeadline) async -> Prefix {
         // AsyncHTTPClient's deadline stops applying once the response head arrives, so a
         // server that sends headers and then stalls would otherwise hold the job forever.
         await withTaskGroup(of: Prefix?.self) { group in
@@ -57,7 +57,7 @@ enum BoundedBody {
 
     /// The first `limit` bytes as text. The cut moves back to a character boundary, so a
     /// multi-byte character is dropped whole rather than shown as a replacement character.
-    static func excerpt(_ buffer: ByteBuffer, limit: Int) -> String {
+    public static func excerpt(_ buffer: ByteBuffer, limit: Int) -> String {
         let bytes = buffer.readableBytesView
         guard bytes.count > limit else { return String(decoding: bytes, as: UTF8.self) }
         var end = bytes.startIndex + limit

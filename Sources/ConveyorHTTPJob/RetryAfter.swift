@@ -1,10 +1,10 @@
 import Foundation
 
 /// Parses a `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an HTTP date.
-enum RetryAfter {
+public enum RetryAfter {
     /// The delay the header asks for, clamped to `0...maximum`; nil when absent or unreadable,
     /// so the job's own backoff applies.
-    static func delay(_ value: String?, now: Date, maximum: Duration) -> Duration? {
+    public static func delay(_ value: String?, now: Date, maximum: Duration) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         let maxSeconds = Double(maximum.components.seconds)
         if value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {

@@ -90,6 +90,7 @@ enum PostgresSchema {
         Migration(version: 3, name: "events", statements: PostgresEventSchema.statements),
         Migration(version: 4, name: "event_bus", statements: PostgresEventBusSchema.statements),
         Migration(version: 5, name: "workflows", statements: PostgresWorkflowSchema.statements),
+        Migration(version: 6, name: "webhooks", statements: PostgresWebhookSchema.statements),
         Migration(version: 7, name: "inbound", statements: PostgresInboundSchema.statements),
     ]
 

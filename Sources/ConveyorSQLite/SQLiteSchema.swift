@@ -53,6 +53,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v3-events", migrate: SQLiteEventSchema.migrate)
         migrator.registerMigration("v4-event-bus", migrate: SQLiteEventBusSchema.migrate)
         migrator.registerMigration("v5-workflows", migrate: SQLiteWorkflowSchema.migrate)
+        migrator.registerMigration("v6-webhooks", migrate: SQLiteWebhookSchema.migrate)
         migrator.registerMigration("v7-inbound", migrate: SQLiteInboundSchema.migrate)
         return migrator
     }

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     /// Items buffered per stream client; a client that falls this far behind is
     /// disconnected (it resumes with `Last-Event-ID`).
     public var eventStreamBuffer: Int
+    /// Outbound webhooks: the target allow-list, the rotation overlap, the retry schedule.
+    public var webhooks: WebhookSettings = WebhookSettings()
     /// Inbound webhook sources from the server's flags (`--inbound-source`). They take
     /// precedence over sources stored through the API, and the API cannot change them.
     public var inboundSources: [InboundSource] = []

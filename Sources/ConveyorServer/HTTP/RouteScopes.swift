@@ -84,6 +84,15 @@ enum RouteScopes {
         (RouteKey(.put, "/v1/inbound-sources/{source}"), .scope(.admin)),
         (RouteKey(.get, "/v1/inbound-sources"), .scope(.admin)),
         (RouteKey(.delete, "/v1/inbound-sources/{source}"), .scope(.admin)),
+        // Outbound webhooks; tenant-isolated like jobs (an endpoint gets its tenant's events).
+        (RouteKey(.post, "/v1/webhooks"), .scope(.webhooksManage)),
+        (RouteKey(.get, "/v1/webhooks"), .scope(.webhooksManage)),
+        (RouteKey(.get, "/v1/webhooks/{id}"), .scope(.webhooksManage)),
+        (RouteKey(.patch, "/v1/webhooks/{id}"), .scope(.webhooksManage)),
+        (RouteKey(.delete, "/v1/webhooks/{id}"), .scope(.webhooksManage)),
+        (RouteKey(.post, "/v1/webhooks/{id}/rotate-secret"), .scope(.webhooksManage)),
+        (RouteKey(.get, "/v1/webhooks/{id}/deliveries"), .scope(.webhooksManage)),
+        (RouteKey(.post, "/v1/deliveries/{id}/redeliver"), .scope(.webhooksManage)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

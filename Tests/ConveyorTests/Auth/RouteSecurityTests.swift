@@ -72,6 +72,15 @@ extension AuthTests {
                 path: "/v1/inbound-sources/linear", body: #"{"scheme":"hmac-sha256","secret":"s","signature_header":"x-sig"}"#),
             RouteKey(.get, "/v1/inbound-sources"): Fixture(path: "/v1/inbound-sources"),
             RouteKey(.delete, "/v1/inbound-sources/{source}"): Fixture(path: "/v1/inbound-sources/fixture"),
+            RouteKey(.post, "/v1/webhooks"): Fixture(
+                path: "/v1/webhooks", body: #"{"url":"https://93.184.215.14/hook","events":["*"],"tenant":"globex"}"#),
+            RouteKey(.get, "/v1/webhooks"): Fixture(path: "/v1/webhooks"),
+            RouteKey(.get, "/v1/webhooks/{id}"): Fixture(path: "/v1/webhooks/{webhook}"),
+            RouteKey(.patch, "/v1/webhooks/{id}"): Fixture(path: "/v1/webhooks/{webhook}", body: #"{"description":"x"}"#),
+            RouteKey(.delete, "/v1/webhooks/{id}"): Fixture(path: "/v1/webhooks/{webhook}"),
+            RouteKey(.post, "/v1/webhooks/{id}/rotate-secret"): Fixture(path: "/v1/webhooks/{webhook}/rotate-secret"),
+            RouteKey(.get, "/v1/webhooks/{id}/deliveries"): Fixture(path: "/v1/webhooks/{webhook}/deliveries"),
+            RouteKey(.post, "/v1/deliveries/{id}/redeliver"): Fixture(path: "/v1/deliveries/{delivery}/redeliver"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -86,6 +95,9 @@ extension AuthTests {
             /// The event bus's fixtures: a trigger, and a dead letter of group `audit`.
             let trigger: Trigger
             let deadLetter: Int64
+            /// The owner's webhook endpoint, and a delivery to it.
+            let webhook: String
+            let delivery: String
 
             init() async throws {
                 harness = try await AuthHarness()
@@ -100,6 +112,7 @@ extension AuthTests {
                 // The intruder's tenant is registered too, and has a job of its own.
                 _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
                 (trigger, deadLetter) = try await Self.seedEventBus(harness.conveyor, tenant: RouteSecurityTests.owner)
+                (webhook, delivery) = try await Self.seedWebhook(harness.conveyor, tenant: RouteSecurityTests.owner)
                 _ = try await harness.store.saveInboundSource(
                     InboundSource(
                         name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
@@ -125,6 +138,8 @@ extension AuthTests {
                     .replacingOccurrences(of: "{workflow}", with: workflow.id)
                     .replacingOccurrences(of: "{trigger}", with: trigger.id)
                     .replacingOccurrences(of: "{deadletter}", with: String(deadLetter))
+                    .replacingOccurrences(of: "{webhook}", with: webhook)
+                    .replacingOccurrences(of: "{delivery}", with: delivery)
                 return (path, fixture.body)
             }
         }
@@ -164,7 +179,12 @@ extension AuthTests {
                 let absentID = JobID.make()
                 let missingJob = try await client.send(.get, "/v1/jobs/\(absentID)", bearer: cases[5].token)
                 let missingWorkflow = try await client.send(.get, "/v1/workflows/\(absentID)", bearer: cases[5].token)
-                let missing = route.path.hasPrefix("/v1/workflows") ? missingWorkflow : missingJob
+                let missingWebhook = try await client.send(.get, "/v1/webhooks/\(absentID)", bearer: cases[5].token)
+                let missingDelivery = try await client.send(.post, "/v1/deliveries/\(absentID)/redeliver", bearer: cases[5].token)
+                let missing =
+                    route.path.hasPrefix("/v1/workflows")
+                    ? missingWorkflow
+                    : route.path.hasPrefix("/v1/webhooks") ? missingWebhook : route.path.hasPrefix("/v1/deliveries") ? missingDelivery : missingJob
                 for (name, token) in cases {
                     let before = try await h.snapshot()
                     let response = try await client.send(route.method, path, bearer: token, json: body)
@@ -197,6 +217,7 @@ extension AuthTests {
                         #expect(
                             own.detail.replacingOccurrences(of: world.job.id, with: "ID")
                                 .replacingOccurrences(of: world.workflow.id, with: "ID")
+                                .replacingOccurrences(of: world.webhook, with: "ID").replacingOccurrences(of: world.delivery, with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -244,6 +265,7 @@ extension AuthTests {
             if route.path == "/v1/workflows" { return .forbidden }
             let namesTheOwner = [
                 RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events"), RouteKey(.post, "/v1/events"),
+                RouteKey(.post, "/v1/webhooks"),
             ]
             if namesTheOwner.contains(route) {
                 return .forbidden

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+
+/// Turns the event log into webhook deliveries: reads the log after its own durable
+/// cursor and, in one transaction per batch, inserts a delivery for each endpoint that
+/// wants each event and moves the cursor past the batch. A delivery is unique per
+/// (endpoint, event), so a dispatcher that stops between reading and committing, or two
+/// that overlap during a leadership change, never make a second one.
+///
+/// Run it on one node (under the leader); the senders may run anywhere.
+public final class WebhookDispatcher: Sendable {
+    let conveyor: Conveyor
+    let batchSize: Int
+    let pollInterval: Duration
+    /// Told how many deliveries a batch created, so a local sender can start at once.
+    let onDispatched: @Sendable (Int) -> Void
+
+    public init(
+        conveyor: Conveyor, batchSize: Int = 500, pollInterval: Duration = .seconds(1),
+        onDispatched: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.conveyor = conveyor
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+        self.onDispatched = onDispatched
+    }
+
+    /// Dispatches one batch. Returns true when the log may hold more right now.
+    @discardableResult
+    public func tick() async throws -> Bool {
+        let store = conveyor.store
+        let cursor = try await store.webhookDispatchCursor()
+        let page = try await store.readEvents(EventQuery(after: cursor, limit: batchSize))
+        guard page.nextAfter > cursor else { return false }
+        if page.prunedThrough > cursor {
+            conveyor.logger.warning(
+                "webhook dispatcher fell behind the event retention; pruned events get no deliveries",
+                metadata: ["cursor": "\(cursor)", "pruned_through": "\(page.prunedThrough)"])
+        }
+        var deliveries: [NewWebhookDelivery] = []
+        if !page.events.isEmpty {
+            let endpoints = try await store.webhookEndpoints(tenant: nil)
+            if !endpoints.isEmpty {
+                for event in page.events {
+                    let wanting = endpoints.filter { $0.wants(topic: event.topic, tenant: event.tenant, eventID: event.id) }
+                    guard !wanting.isEmpty else { continue }
+                    let body = String(decoding: try ConveyorJSON.encode(event), as: UTF8.self)
+                    for endpoint in wanting {
+                        deliveries.append(
+                            NewWebhookDelivery(
+                                id: "dlv_" + JobID.make(), endpointID: endpoint.id, eventID: event.id, eventType: event.type,
+                                tenant: event.tenant, body: body))
+                    }
+                }
+            }
+        }
+        let created = try await store.dispatchWebhookDeliveries(deliveries, cursor: page.nextAfter, now: conveyor.clock.now())
+        if created > 0 { onDispatched(created) }
+        return page.events.count >= batchSize
+    }
+
+    /// Dispatches until cancelled: at once when events are appended, else every poll interval.
+    public func run() async {
+        let signals = await conveyor.notifier.subscribe()
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let poll = pollInterval
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await signal in signals where signal == .eventsAppended { wake.yield() }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: poll)
+                    wake.yield()
+                }
+            }
+            var failureDelay = 0.1
+            var iterator = wakes.makeAsyncIterator()
+            while !Task.isCancelled {
+                do {
+                    let more = try await withDeadline(.seconds(30), "dispatching webhooks") { try await self.tick() }
+                    failureDelay = 0.1
+                    if more { continue }
+                } catch {
+                    if Task.isCancelled { break }
+                    conveyor.logger.error("webhook dispatch failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                    try? await Task.sleep(for: .seconds(failureDelay))
+                    failureDelay = min(failureDelay * 2, 10)
+                    continue
+                }
+                guard await iterator.next() != nil else { break }
+            }
+            group.cancelAll()
+        }
+    }
+}
