@@ -7,7 +7,8 @@ import Foundation
 /// ```
 public struct PublishEventRequest: Codable, Sendable, Hashable {
     /// What subscribers filter on, e.g. `entry.saved`. Also the event's `type`. Topics
-    /// starting `job.` or `workflow.` are Conveyor's own and refused.
+    /// starting `job.` or `workflow.` are Conveyor's own, and `inbound.` topics carry
+    /// verified inbound webhooks; all are refused.
     public var topic: String
     /// The entity the event is about; a consumer group delivers events with the same key
     /// in order. Left out: the empty key, so keyless events are handled one at a time.
