@@ -265,4 +265,15 @@ extension PostgresJobStore {
             """, logger: logger)
         return try await fetchDelivery(id, on: client)
     }
+
+    public func pruneWebhookDeliveries(before: Date, limit: Int) async throws -> Int {
+        try await client.rows(
+            """
+            DELETE FROM conveyor_webhook_deliveries WHERE id IN (
+                SELECT id FROM conveyor_webhook_deliveries
+                WHERE state IN ('succeeded', 'failed') AND updated_at < \(PostgresTimestamp(before)) LIMIT \(limit))
+            RETURNING 1
+            """, logger: logger
+        ).count
+    }
 }

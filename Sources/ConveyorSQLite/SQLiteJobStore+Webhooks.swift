@@ -256,4 +256,15 @@ extension SQLiteJobStore {
             return try Self.fetchDelivery(db, id: id)
         }
     }
+
+    public func pruneWebhookDeliveries(before: Date, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_deliveries WHERE id IN (
+                        SELECT id FROM webhook_deliveries WHERE state IN ('succeeded', 'failed') AND updated_at < ? LIMIT ?)
+                    """, arguments: [SQLiteRow.millis(before), limit])
+            return db.changesCount
+        }
+    }
 }

@@ -15,13 +15,16 @@ public final class WebhookService: Service {
     ) {
         let sender = WebhookSender(conveyor: conveyor, settings: settings, owner: owner, pollInterval: pollInterval)
         self.sender = sender
-        self.dispatcher = WebhookDispatcher(conveyor: conveyor, pollInterval: pollInterval, onDispatched: { _ in sender.wake() })
+        self.dispatcher = WebhookDispatcher(
+            conveyor: conveyor, pollInterval: pollInterval, retention: settings.deliveryRetention, onDispatched: { _ in sender.wake() })
         self.elector = elector
     }
 
     public func run() async throws {
-        let (sender, dispatcher, elector) = (sender, dispatcher, elector)
+        let (sender, dispatcher, elector, store) = (sender, dispatcher, elector, dispatcher.conveyor.store)
         await cancelWhenGracefulShutdown {
+            // The engine migrates at start; wait for the schema rather than log failures meanwhile.
+            while !Task.isCancelled, await !store.isReady() { try? await Task.sleep(for: .milliseconds(200)) }
             await withDiscardingTaskGroup { group in
                 group.addTask { await elector.whileLeader { await dispatcher.run() } }
                 group.addTask { await sender.run() }

@@ -58,6 +58,10 @@ public protocol WebhookStore: Sendable {
     /// Makes the delivery pending and due at `now`, with a fresh retry schedule, whatever
     /// its state. Nil when absent.
     func redeliverWebhook(id: String, now: Date) async throws -> WebhookDelivery?
+
+    /// Deletes up to `limit` succeeded and failed deliveries last touched before `before`;
+    /// pending ones (held for a disabled endpoint, too) are kept. Returns how many.
+    func pruneWebhookDeliveries(before: Date, limit: Int) async throws -> Int
 }
 
 /// A delivery the dispatcher creates: the body is the event as `GET /v1/events` shows it.

@@ -9,17 +9,20 @@ import Logging
 ///
 /// Run it on one node (under the leader); the senders may run anywhere.
 public final class WebhookDispatcher: Sendable {
-    let conveyor: Conveyor
+    public let conveyor: Conveyor
     let batchSize: Int
     let pollInterval: Duration
     /// Told how many deliveries a batch created, so a local sender can start at once.
     let onDispatched: @Sendable (Int) -> Void
+    /// Finished deliveries older than this are pruned (about once a minute).
+    let retention: Duration
 
     public init(
-        conveyor: Conveyor, batchSize: Int = 500, pollInterval: Duration = .seconds(1),
+        conveyor: Conveyor, batchSize: Int = 500, pollInterval: Duration = .seconds(1), retention: Duration = .seconds(7 * 86400),
         onDispatched: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.conveyor = conveyor
+        self.retention = retention
         self.batchSize = batchSize
         self.pollInterval = pollInterval
         self.onDispatched = onDispatched
@@ -76,7 +79,19 @@ public final class WebhookDispatcher: Sendable {
             }
             var failureDelay = 0.1
             var iterator = wakes.makeAsyncIterator()
+            var lastPrune = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
+                if lastPrune.duration(to: .now) > .seconds(60) {
+                    lastPrune = .now
+                    let (store, before) = (conveyor.store, conveyor.clock.now().addingTimeInterval(-retention.seconds))
+                    do {
+                        _ = try await withDeadline(.seconds(15), "pruning webhook deliveries") {
+                            try await store.pruneWebhookDeliveries(before: before, limit: 10_000)
+                        }
+                    } catch {
+                        conveyor.logger.error("pruning webhook deliveries failed", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
                 do {
                     let more = try await withDeadline(.seconds(30), "dispatching webhooks") { try await self.tick() }
                     failureDelay = 0.1

@@ -15,6 +15,8 @@ public struct WebhookSettings: Sendable, Hashable {
     public var responseTimeout: Duration
     /// The longest `Retry-After` honoured.
     public var maxRetryAfter: Duration
+    /// How long finished (succeeded or failed) deliveries stay in the delivery log.
+    public var deliveryRetention: Duration = .seconds(7 * 86400)
 
     public static let defaultRetrySchedule: [Duration] = [
         .zero, .seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18000), .seconds(36000), .seconds(36000),

@@ -3,6 +3,7 @@ import ConveyorCore
 import ConveyorServer
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 /// `conveyor serve`: the API, the workers and maintenance in one process.
 struct ServeCommand: AsyncParsableCommand {
@@ -14,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Triggers") var triggerOptions: TriggerOptions
 
     @OptionGroup(title: "Inbound webhooks") var inboundOptions: InboundOptions
+
+    @OptionGroup(title: "Outbound webhooks") var webhookOptions: WebhookOptions
 
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
@@ -39,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (authConfiguration, authReason) = try await auth.configuration(host: host)
         let queues = try engine.queueConfigurations()
         let inboundSources = try inboundOptions.configured()
+        let webhookSettings = try webhookOptions.settings()
         let runtime = try Runtime.bootstrap(options: engine)
         // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
@@ -47,10 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort)
         configuration.inboundSources = inboundSources
+        configuration.webhooks = webhookSettings
+        let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: configuration,
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers],
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks,
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

@@ -11,12 +11,16 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Triggers") var triggerOptions: TriggerOptions
 
+    @OptionGroup(title: "Outbound webhooks") var webhookOptions: WebhookOptions
+
     func run() async throws {
         let queues = try engine.queueConfigurations()
         let runtime = try Runtime.bootstrap(options: engine)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
-        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers]
+        let webhookSettings = try webhookOptions.settings()
+        let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
+        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

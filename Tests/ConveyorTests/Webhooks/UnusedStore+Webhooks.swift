@@ -20,6 +20,7 @@ extension UnusedStore {
         WebhookDeliveryPage(deliveries: [], nextCursor: nil)
     }
     func redeliverWebhook(id: String, now: Date) async throws -> WebhookDelivery? { nil }
+    func pruneWebhookDeliveries(before: Date, limit: Int) async throws -> Int { 0 }
 }
 
 extension AuthTests.RouteSecurityTests.World {

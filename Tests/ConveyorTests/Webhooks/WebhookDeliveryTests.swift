@@ -377,3 +377,25 @@ import Testing
         }
     }
 }
+
+@Suite("Webhook delivery log retention") struct WebhookRetentionTests {
+    @Test(arguments: StoreKind.allCases)
+    func finishedDeliveriesArePrunedPendingOnesKept(kind: StoreKind) async throws {
+        let h = try await WebhookHarness(kind)
+        defer { Task { try? await h.shutdown() } }
+        let replies = ScriptedReplies(200)
+        replies.then(200)
+        replies.then(500)
+        try await LoopbackReceiver.with(replies.respond) { receiver in
+            let endpoint = try await h.endpoint(receiver.url("/hook"), ordered: true)
+            try await h.publish(n: 1)
+            try await h.publish(n: 2)
+            try await h.step()  // the first succeeds
+            try await h.step()  // the second fails and stays pending
+            h.clock.advance(by: 3600)
+            #expect(try await h.store.pruneWebhookDeliveries(before: h.clock.now(), limit: 100) == 1)
+            let left = try await h.deliveries(endpoint)
+            #expect(left.map(\.state) == [.pending])
+        }
+    }
+}
