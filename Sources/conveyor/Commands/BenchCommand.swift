@@ -15,6 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Single jobs timed for pickup latency, on an idle worker.") var latencySamples = 300
     @Option(help: "A SQLite file or postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
     @Option(help: "SSE clients connected while the latency phase runs (0: skip the SSE measurement).") var sseClients = 0
+    @Flag(help: "Also measure webhooks: state change to receipt on loopback, and deliveries/s to one endpoint.") var webhook = false
+    @Option(help: "Events in the webhook throughput burst.") var webhookBurst = 5_000
 
     func run() async throws {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
@@ -106,6 +108,20 @@ struct BenchCommand: AsyncParsableCommand {
                 String(
                     format: "sse:       p50 %.2f ms, p99 %.2f ms  (%d deliveries to %d clients, state change to client)",
                     percentile(samples, 0.5), percentile(samples, 0.99), samples.count, sseClients))
+        }
+        // 5. State change to webhook receipt, and a burst to one endpoint.
+        if webhook {
+            let figures = try await WebhookLatencyProbe(conveyor: enqueuer, logger: logger)
+                .measure(queue: queue, samples: latencySamples, burst: webhookBurst)
+            let samples = figures.latencies.sorted()
+            print(
+                String(
+                    format: "webhook:   p50 %.2f ms, p99 %.2f ms  (%d samples, enqueue to receipt on loopback)",
+                    percentile(samples, 0.5), percentile(samples, 0.99), samples.count))
+            print(
+                String(
+                    format: "webhooks:  %8.0f deliveries/s to one endpoint  (%d in %.2f s, max_concurrency 50)",
+                    Double(figures.delivered) / figures.seconds, figures.delivered, figures.seconds))
         }
         await group.triggerGracefulShutdown()
         try await engineRun.value
