@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Turns the event log into webhook deliveries: reads the log after its own durable
 /// cursor and, in one transaction per batch, inserts a delivery for each endpoint that
@@ -16,6 +17,8 @@ public final class WebhookDispatcher: Sendable {
     let onDispatched: @Sendable (Int) -> Void
     /// Finished deliveries older than this are pruned (about once a minute).
     let retention: Duration
+    private let lastIdleCommit = Mutex<ContinuousClock.Instant?>(nil)
+    static let idleCommitInterval: Duration = .seconds(1)
 
     public init(
         conveyor: Conveyor, batchSize: Int = 500, pollInterval: Duration = .seconds(1), retention: Duration = .seconds(7 * 86400),
@@ -33,8 +36,20 @@ public final class WebhookDispatcher: Sendable {
     public func tick() async throws -> Bool {
         let store = conveyor.store
         let cursor = try await store.webhookDispatchCursor()
-        let page = try await store.readEvents(EventQuery(after: cursor, limit: batchSize))
+        let endpoints = try await store.webhookEndpoints(tenant: nil)
+        // Read only what some endpoint may want: nothing at all without endpoints (the
+        // cursor just moves to the head), one topic or tenant when they all share it.
+        let filters = Set(endpoints.flatMap(\.events))
+        let tenants = Set(endpoints.map(\.tenant))
+        let query = EventQuery(
+            after: cursor, topic: filters.count == 1 ? try? TopicFilter(filters.first!) : nil,
+            tenant: tenants.count == 1 ? tenants.first : nil, limit: endpoints.isEmpty ? 0 : batchSize)
+        let page = try await store.readEvents(query)
         guard page.nextAfter > cursor else { return false }
+        // An endpoint made or changed while the log was read: look again before the cursor
+        // moves, or the new endpoint's first events would be passed over.
+        let again = try await store.webhookEndpoints(tenant: nil)
+        guard again.map(\.id) == endpoints.map(\.id), again.map(\.events) == endpoints.map(\.events) else { return true }
         if page.prunedThrough > cursor {
             conveyor.logger.warning(
                 "webhook dispatcher fell behind the event retention; pruned events get no deliveries",
@@ -42,10 +57,12 @@ public final class WebhookDispatcher: Sendable {
         }
         var deliveries: [NewWebhookDelivery] = []
         if !page.events.isEmpty {
-            let endpoints = try await store.webhookEndpoints(tenant: nil)
-            if !endpoints.isEmpty {
+            let matchers = endpoints.map { endpoint in (endpoint, endpoint.events.compactMap { try? TopicFilter($0) }) }
+            if !matchers.isEmpty {
                 for event in page.events {
-                    let wanting = endpoints.filter { $0.wants(topic: event.topic, tenant: event.tenant, eventID: event.id) }
+                    let wanting = matchers.filter { endpoint, topics in
+                        event.id > endpoint.startAfter && event.tenant == endpoint.tenant && topics.contains { $0.matches(event.topic) }
+                    }.map(\.0)
                     guard !wanting.isEmpty else { continue }
                     let body = String(decoding: try ConveyorJSON.encode(event), as: UTF8.self)
                     for endpoint in wanting {
@@ -57,9 +74,20 @@ public final class WebhookDispatcher: Sendable {
                 }
             }
         }
+        if deliveries.isEmpty {
+            // Only moving past events no endpoint wants: write the cursor at most once a
+            // second, so a busy log without subscribers is not a write per wake-up.
+            let now = ContinuousClock.now
+            let due = lastIdleCommit.withLock { last in
+                guard last.map({ $0.duration(to: now) >= Self.idleCommitInterval }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if !due { return false }
+        }
         let created = try await store.dispatchWebhookDeliveries(deliveries, cursor: page.nextAfter, now: conveyor.clock.now())
         if created > 0 { onDispatched(created) }
-        return page.events.count >= batchSize
+        return !endpoints.isEmpty && page.events.count >= batchSize
     }
 
     /// Dispatches until cancelled: at once when events are appended, else every poll interval.

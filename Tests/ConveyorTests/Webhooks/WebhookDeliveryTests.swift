@@ -399,3 +399,25 @@ import Testing
         }
     }
 }
+
+@Suite("Webhook dispatch") struct WebhookDispatchTests {
+    /// Without endpoints the cursor moves to the head without reading events; an endpoint
+    /// gets the events appended after its creation, not earlier ones.
+    @Test(arguments: StoreKind.allCases)
+    func anEndpointReceivesEventsFromItsCreationOn(kind: StoreKind) async throws {
+        let h = try await WebhookHarness(kind)
+        defer { Task { try? await h.shutdown() } }
+        try await LoopbackReceiver.with(ScriptedReplies(200).respond) { receiver in
+            let before = try await h.publish(n: 1)
+            #expect(try await h.step() == 0)
+            #expect(try await h.store.webhookDispatchCursor() >= before.id)
+            let early = try await h.publish(n: 2)  // after the dispatch, before the endpoint
+            let endpoint = try await h.endpoint(receiver.url("/hook"))
+            let after = try await h.publish(n: 3)
+            #expect(try await h.step() == 1)
+            #expect(receiver.received.map { $0.header("webhook-id") } == ["evt_\(after.id)"])
+            #expect(try await h.deliveries(endpoint).map(\.eventID) == [after.id])
+            _ = early
+        }
+    }
+}
