@@ -35,7 +35,7 @@ public final class WebhookSender: Sendable {
     public init(
         conveyor: Conveyor, settings: WebhookSettings, owner: String = ConveyorEngine.defaultOwner(), httpClient: HTTPClient? = nil,
         maxInFlight: Int = 256, pollInterval: Duration = .seconds(1),
-        resolve: @escaping @Sendable (String) async -> [IPAddress] = { WebhookTargetPolicy.resolve($0) }
+        resolve: @escaping @Sendable (String) async -> [IPAddress] = { await WebhookTargetPolicy.resolveOffThread($0) }
     ) {
         self.conveyor = conveyor
         self.settings = settings

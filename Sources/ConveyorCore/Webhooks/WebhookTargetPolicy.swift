@@ -26,12 +26,21 @@ public struct WebhookTargetPolicy: Sendable, Hashable {
     /// Why the URL may not be a target, or nil when it may. Checks the scheme and the host
     /// syntactically; a host name is then resolved and every address checked. A name
     /// that does not resolve is allowed here (checked again at delivery).
-    public func refusal(url text: String) -> String? {
+    public func refusal(url text: String) async -> String? {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty
         else { return "must be an absolute http or https URL" }
         guard url.user == nil, url.password == nil else { return "must not carry credentials" }
-        return refusal(host: host, resolved: Self.resolve(host))
+        return refusal(host: host, resolved: await Self.resolveOffThread(host))
+    }
+
+    /// ``resolve(_:)`` on a thread of its own: getaddrinfo blocks, and a slow DNS server
+    /// must not hold one of the cooperative pool's few threads.
+    public static func resolveOffThread(_ host: String) async -> [IPAddress] {
+        if let literal = IPAddress(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) { return [literal] }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: resolve(host)) }
+        }
     }
 
     /// Why `host`, which resolved to `addresses`, may not be called; nil when it may.
