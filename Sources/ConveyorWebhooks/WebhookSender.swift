@@ -151,6 +151,16 @@ public final class WebhookSender: Sendable {
         let started = ContinuousClock.now
         let at = conveyor.clock.now()
         let result = await send(delivery, at: at)
+        var logger = conveyor.logger
+        logger[metadataKey: "delivery"] = "\(delivery.id)"
+        logger[metadataKey: "endpoint"] = "\(delivery.endpoint.id)"
+        // Shutting down: an attempt cut short is not the endpoint's failure, so it is not
+        // recorded (it would count towards disabling the endpoint). The lease runs out and
+        // the delivery is sent again; receivers dedupe by webhook-id.
+        if Task.isCancelled {
+            logger.notice("shutting down mid-delivery; the delivery is sent again when its lease expires")
+            return
+        }
         let latency = started.duration(to: .now)
         let now = conveyor.clock.now()
         let outcome: WebhookAttemptOutcome =
@@ -160,9 +170,6 @@ public final class WebhookSender: Sendable {
             attempt: delivery.attempts + 1, at: at, statusCode: result.statusCode,
             latencyMs: Int((latency.seconds * 1000).rounded()), response: result.response,
             error: result.error ?? (result.succeeded ? nil : "status \(result.statusCode ?? 0)"), nextAttemptAt: next)
-        var logger = conveyor.logger
-        logger[metadataKey: "delivery"] = "\(delivery.id)"
-        logger[metadataKey: "endpoint"] = "\(delivery.endpoint.id)"
         do {
             let store = conveyor.store
             let disableAfter = settings.disableAfter
@@ -177,6 +184,10 @@ public final class WebhookSender: Sendable {
                 await conveyor.notifier.notify([.eventsAppended])
             }
         } catch {
+            if Task.isCancelled {
+                logger.notice("shutting down mid-delivery; the delivery is sent again when its lease expires")
+                return
+            }
             logger.error("recording a webhook attempt failed; the delivery is sent again when its lease expires",
                 metadata: ["error": "\(String(reflecting: error))"])
         }

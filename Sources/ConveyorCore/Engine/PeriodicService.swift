@@ -20,6 +20,8 @@ struct PeriodicService: Sendable {
                 wait = try await withDeadline(timeout, name, tick)
                 failureDelay = 0.1
             } catch {
+                // Stopping cancels the tick in flight; that is no failure.
+                if Task.isCancelled { break }
                 logger.error("\(name) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 wait = .seconds(failureDelay)
                 failureDelay = min(failureDelay * 2, 10)

@@ -41,8 +41,11 @@ public final class WebhookDispatcher: Sendable {
         // cursor just moves to the head), one topic or tenant when they all share it.
         let filters = Set(endpoints.flatMap(\.events))
         let tenants = Set(endpoints.map(\.tenant))
+        // No endpoint wants an event from before it was made: start past the oldest
+        // endpoint's start rather than reading history one batch at a time.
+        let from = max(cursor, endpoints.map(\.startAfter).min() ?? cursor)
         let query = EventQuery(
-            after: cursor, topic: filters.count == 1 ? try? TopicFilter(filters.first!) : nil,
+            after: from, topic: filters.count == 1 ? try? TopicFilter(filters.first!) : nil,
             tenant: tenants.count == 1 ? tenants.first : nil, limit: endpoints.isEmpty ? 0 : batchSize)
         let page = try await store.readEvents(query)
         guard page.nextAfter > cursor else { return false }
@@ -74,9 +77,11 @@ public final class WebhookDispatcher: Sendable {
                 }
             }
         }
-        if deliveries.isEmpty {
+        let full = !endpoints.isEmpty && page.events.count >= batchSize
+        if deliveries.isEmpty && !full {
             // Only moving past events no endpoint wants: write the cursor at most once a
-            // second, so a busy log without subscribers is not a write per wake-up.
+            // second, so a busy log without subscribers is not a write per wake-up. A full
+            // page is a backlog being caught up on: that moves on at once.
             let now = ContinuousClock.now
             let due = lastIdleCommit.withLock { last in
                 guard last.map({ $0.duration(to: now) >= Self.idleCommitInterval }) ?? true else { return false }
@@ -87,7 +92,7 @@ public final class WebhookDispatcher: Sendable {
         }
         let created = try await store.dispatchWebhookDeliveries(deliveries, cursor: page.nextAfter, now: conveyor.clock.now())
         if created > 0 { onDispatched(created) }
-        return !endpoints.isEmpty && page.events.count >= batchSize
+        return full
     }
 
     /// Dispatches until cancelled: at once when events are appended, else every poll interval.

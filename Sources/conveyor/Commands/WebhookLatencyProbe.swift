@@ -72,6 +72,19 @@ struct WebhookLatencyProbe {
 
         serviceRun.cancel()
         _ = try? await serviceRun.value
+        // A failed attempt on loopback is a bug to chase, not noise: say what it was.
+        var failures: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await conveyor.webhookDeliveries(endpointID: endpoint.id, cursor: cursor, limit: 500)
+            for attempt in page.deliveries.flatMap(\.attempts) where attempt.statusCode.map({ $0 >= 300 }) ?? true {
+                failures.append(attempt.error ?? "status \(attempt.statusCode ?? 0)")
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        if !failures.isEmpty {
+            print("webhook:   \(failures.count) failed attempts on loopback, e.g. \(Set(failures).prefix(3).joined(separator: "; "))")
+        }
         try? await conveyor.deleteWebhook(id: endpoint.id)
         await receiver.triggerGracefulShutdown()
         _ = try? await receiverRun.value

@@ -420,4 +420,22 @@ import Testing
             _ = early
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aNewEndpointIsNotKeptWaitingBehindHistory(kind: StoreKind) async throws {
+        let h = try await WebhookHarness(kind)
+        defer { Task { try? await h.shutdown() } }
+        // A small batch makes 40 old events several batches of history the dispatcher
+        // never read (it was not running, as in a fresh `serve` on an old log).
+        let dispatcher = WebhookDispatcher(conveyor: h.conveyor, batchSize: 5)
+        try await LoopbackReceiver.with(ScriptedReplies(200).respond) { receiver in
+            for n in 0..<40 { try await h.publish(n: n) }
+            let endpoint = try await h.endpoint(receiver.url("/hook"))
+            let wanted = try await h.publish(n: 99)
+            // One wake-up's worth of work reaches the new event: the dispatcher starts at the
+            // endpoint's creation rather than paging through what no endpoint can want.
+            while try await dispatcher.tick() {}
+            #expect(try await h.deliveries(endpoint).map(\.eventID) == [wanted.id])
+        }
+    }
 }
