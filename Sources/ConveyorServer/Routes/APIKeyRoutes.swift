@@ -16,14 +16,10 @@ struct APIKeyRoutes {
 
     /// Newest first; `tenant` and `prefix` (`cvk_AbCd…`) filter.
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        var failures: [ValidationFailure] = []
-        for (name, _) in parameters where !Self.listParameters.contains(String(name)) {
-            failures.append(ValidationFailure(String(name), "unknown query parameter; allowed: \(Self.listParameters.joined(separator: ", "))"))
-        }
-        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
-        func value(_ name: String) -> String? { parameters.get(name).flatMap { $0.isEmpty ? nil : $0 } }
-        let keys = try await CredentialRoutes.store(of: conveyor).listAPIKeys(tenant: value("tenant"), prefix: value("prefix"))
+        let reader = QueryReader(request.uri.queryParameters, allowed: Self.listParameters)
+        try reader.check()
+        let keys = try await CredentialRoutes.store(of: conveyor).listAPIKeys(
+            tenant: reader.value("tenant"), prefix: reader.value("prefix"))
         return try .json(APIKeyList(apiKeys: keys))
     }
 

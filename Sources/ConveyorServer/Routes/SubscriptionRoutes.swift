@@ -18,25 +18,14 @@ struct SubscriptionRoutes {
 
     /// `after` (a dead letter id) and `limit` (1–1000, default 100) page through them.
     @Sendable func deadLetters(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        var failures: [ValidationFailure] = []
-        for (name, _) in parameters where !["after", "limit"].contains(String(name)) {
-            failures.append(ValidationFailure(String(name), "unknown query parameter; allowed: after, limit"))
-        }
+        var reader = QueryReader(request.uri.queryParameters, allowed: ["after", "limit"])
         var after: Int64?
-        if let text = parameters.get("after"), !text.isEmpty {
+        if let text = reader.value("after") {
             after = Int64(text)
-            if after == nil || after! < 0 { failures.append(ValidationFailure("after", "'\(text)' is not a dead letter id")) }
+            if after.map({ $0 < 0 }) ?? true { reader.fail(ValidationFailure("after", "'\(text)' is not a dead letter id")) }
         }
-        var limit = 100
-        if let text = parameters.get("limit"), !text.isEmpty {
-            if let number = Int(text), (1...1000).contains(number) {
-                limit = number
-            } else {
-                failures.append(ValidationFailure("limit", "'\(text)' is not an integer between 1 and 1000"))
-            }
-        }
-        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        let limit = reader.limit(default: 100)
+        try reader.check()
         let group = try context.parameters.requireDecoded("group")
         return try .json(try await conveyor.deadLetters(group: group, after: after, limit: limit))
     }

@@ -76,21 +76,10 @@ struct WebhookRoutes {
 
     /// `cursor` (the last delivery id of the previous page) and `limit` (1–500, default 50).
     @Sendable func deliveries(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        var failures: [ValidationFailure] = []
-        for (name, _) in parameters where !["cursor", "limit"].contains(String(name)) {
-            failures.append(ValidationFailure(String(name), "unknown query parameter; allowed: cursor, limit"))
-        }
-        var limit = 50
-        if let text = parameters.get("limit"), !text.isEmpty {
-            if let number = Int(text), (1...500).contains(number) {
-                limit = number
-            } else {
-                failures.append(ValidationFailure("limit", "'\(text)' is not an integer between 1 and 500"))
-            }
-        }
-        guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
-        let cursor = parameters.get("cursor").flatMap { $0.isEmpty ? nil : $0 }
+        var reader = QueryReader(request.uri.queryParameters, allowed: ["cursor", "limit"])
+        let limit = reader.limit(default: 50, range: 1...500)
+        try reader.check()
+        let cursor = reader.value("cursor")
         let id = try context.parameters.requireDecoded("id")
         return try .json(try await conveyor.webhookDeliveries(endpointID: id, cursor: cursor, limit: limit, as: context.requireCaller()))
     }

@@ -43,36 +43,13 @@ struct WorkflowRoutes {
 extension WorkflowQuery {
     static let parameterNames = ["state", "name", "tenant", "limit", "cursor"]
 
-    /// Reads the query string of `GET /v1/workflows`, refusing unknown parameters as
-    /// `GET /v1/jobs` does.
+    /// Reads the query string of `GET /v1/workflows`, as `GET /v1/jobs` reads its own.
     init(parameters: Parameters) throws(ConveyorError) {
-        var failures: [ValidationFailure] = []
-        for (name, _) in parameters where !Self.parameterNames.contains(String(name)) {
-            failures.append(
-                ValidationFailure(String(name), "unknown query parameter; allowed: \(Self.parameterNames.joined(separator: ", "))"))
-        }
-        func value(_ name: String) -> String? {
-            guard let text = parameters.get(name), !text.isEmpty else { return nil }
-            return text
-        }
-        var state: WorkflowState?
-        if let text = value("state") {
-            state = WorkflowState(rawValue: text)
-            if state == nil {
-                failures.append(
-                    ValidationFailure(
-                        "state", "'\(text)' is not a workflow state; use one of \(WorkflowState.allCases.map(\.rawValue).joined(separator: ", "))"))
-            }
-        }
-        var limit = 50
-        if let text = value("limit") {
-            if let number = Int(text), JobQuery.limitRange.contains(number) {
-                limit = number
-            } else {
-                failures.append(ValidationFailure("limit", "'\(text)' is not an integer between 1 and 1000"))
-            }
-        }
-        guard failures.isEmpty else { throw .invalid(failures) }
-        self.init(state: state, name: value("name"), tenant: value("tenant"), limit: limit, cursor: value("cursor"))
+        var reader = QueryReader(parameters, allowed: Self.parameterNames)
+        let state: WorkflowState? = reader.enumeration("state", kind: "workflow state")
+        let limit = reader.limit(default: 50)
+        try reader.check()
+        self.init(
+            state: state, name: reader.value("name"), tenant: reader.value("tenant"), limit: limit, cursor: reader.value("cursor"))
     }
 }

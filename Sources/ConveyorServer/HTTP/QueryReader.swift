@@ -1,0 +1,56 @@
+import ConveyorCore
+import Hummingbird
+
+/// Reads a query string and collects every problem, so one 422 names them all.
+///
+/// Unknown parameters are refused, as unknown body fields are, so a typo such as
+/// `status=failed` does not silently widen a filter. An empty value (`?queue=`) means no
+/// filter, as it does in most HTML forms.
+struct QueryReader {
+    static let limitRange = 1...1000
+
+    private let parameters: Parameters
+    private(set) var failures: [ValidationFailure] = []
+
+    init(_ parameters: Parameters, allowed: [String]) {
+        self.parameters = parameters
+        for (name, _) in parameters where !allowed.contains(String(name)) {
+            failures.append(ValidationFailure(String(name), "unknown query parameter; allowed: \(allowed.joined(separator: ", "))"))
+        }
+    }
+
+    func value(_ name: String) -> String? {
+        guard let text = parameters.get(name), !text.isEmpty else { return nil }
+        return text
+    }
+
+    mutating func fail(_ failure: ValidationFailure) {
+        failures.append(failure)
+    }
+
+    /// A `state`-like parameter naming one case of `State`.
+    mutating func enumeration<State: RawRepresentable & CaseIterable>(_ name: String, kind: String) -> State?
+    where State.RawValue == String {
+        guard let text = value(name) else { return nil }
+        guard let state = State(rawValue: text) else {
+            fail(ValidationFailure(name, "'\(text)' is not a \(kind); use one of \(State.allCases.map(\.rawValue).joined(separator: ", "))"))
+            return nil
+        }
+        return state
+    }
+
+    /// The page size, within `range`.
+    mutating func limit(default defaultValue: Int, range: ClosedRange<Int> = QueryReader.limitRange) -> Int {
+        guard let text = value("limit") else { return defaultValue }
+        guard let number = Int(text), range.contains(number) else {
+            fail(ValidationFailure("limit", "'\(text)' is not an integer between \(range.lowerBound) and \(range.upperBound)"))
+            return defaultValue
+        }
+        return number
+    }
+
+    /// Throws the collected problems, if any.
+    func check() throws(ConveyorError) {
+        guard failures.isEmpty else { throw .invalid(failures) }
+    }
+}
