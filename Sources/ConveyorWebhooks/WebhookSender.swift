@@ -91,15 +91,15 @@ public final class WebhookSender: Sendable {
             owner: owner, limit: limit, leaseUntil: now.addingTimeInterval(leaseDuration.seconds), now: now)
     }
 
-    /// Sends until cancelled: when woken (new events, a dispatched batch, a finished
-    /// delivery) and every poll interval, which is also when retries fall due.
+    /// Sends until cancelled: when woken (a dispatched batch, a finished delivery) and
+    /// every poll interval, which is also when retries fall due.
+    ///
+    /// Not on every appended event: every claim and completion batch appends events, and a
+    /// claim here is a write transaction, which on SQLite would queue behind, and ahead
+    /// of, the job hot path's writes. Only the dispatcher knows a delivery exists.
     public func run() async {
-        let signals = await conveyor.notifier.subscribe()
         let poll = pollInterval
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await signal in signals where signal == .eventsAppended { self.wake() }
-            }
             group.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: poll)
