@@ -81,6 +81,7 @@ func buildRoutes(
         SubscriptionRoutes(conveyor: conveyor).register(in: &routes)
         TriggerRoutes(conveyor: conveyor).register(in: &routes)
         WebhookRoutes(conveyor: conveyor, settings: configuration.webhooks).register(in: &routes)
+        ScheduleRoutes(conveyor: conveyor).register(in: &routes)
         InboundRoutes(conveyor: conveyor, configured: configuration.inboundSources).register(in: &routes)
         EventStreamRoute(
             conveyor: conveyor, tailer: events, keepAlive: configuration.eventStreamKeepAlive,

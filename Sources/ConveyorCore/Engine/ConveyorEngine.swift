@@ -91,11 +91,13 @@ public final class ConveyorEngine: Service {
         let reaper = LeaseReaper(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
         let pruner = Pruner(store: c.store, clock: c.clock, configuration: maintenance)
         let advancer = WorkflowAdvancer(conveyor: c)
+        let scheduler = CronScheduler(conveyor: c)
         return [
             PeriodicService(name: "stager", logger: c.logger, tick: stager.tick),
             PeriodicService(name: "lease reaper", logger: c.logger, tick: reaper.tick),
             PeriodicService(name: "pruner", logger: c.logger, tick: pruner.tick),
             PeriodicService(name: "workflow advancer", logger: c.logger, tick: advancer.tick),
+            PeriodicService(name: "cron scheduler", logger: c.logger, tick: scheduler.tick),
         ]
     }
 }

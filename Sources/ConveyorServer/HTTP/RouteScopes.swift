@@ -93,6 +93,13 @@ enum RouteScopes {
         (RouteKey(.post, "/v1/webhooks/{id}/rotate-secret"), .scope(.webhooksManage)),
         (RouteKey(.get, "/v1/webhooks/{id}/deliveries"), .scope(.webhooksManage)),
         (RouteKey(.post, "/v1/deliveries/{id}/redeliver"), .scope(.webhooksManage)),
+        // Cron schedules; tenant-isolated like jobs (a schedule fires into its tenant).
+        (RouteKey(.post, "/v1/schedules"), .scope(.schedulesManage)),
+        (RouteKey(.get, "/v1/schedules"), .scope(.schedulesManage)),
+        (RouteKey(.get, "/v1/schedules/{id}"), .scope(.schedulesManage)),
+        (RouteKey(.patch, "/v1/schedules/{id}"), .scope(.schedulesManage)),
+        (RouteKey(.delete, "/v1/schedules/{id}"), .scope(.schedulesManage)),
+        (RouteKey(.post, "/v1/schedules/{id}/trigger"), .scope(.schedulesManage)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

@@ -20,6 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
+    @Option(help: "A JSON config file read at start-up, e.g. {\"schedules\": [...]} (env CONVEYOR_CONFIG; see docs/schedules.md).")
+    var config: String?
+
     @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
     var host: String?
 
@@ -43,7 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         let queues = try engine.queueConfigurations()
         let inboundSources = try inboundOptions.configured()
         let webhookSettings = try webhookOptions.settings()
+        let configFile = try ConfigFile.load(option: config)
         let runtime = try Runtime.bootstrap(options: engine)
+        let schedules = try runtime.configuredSchedules(configFile)
         // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         // The store's services start first and stop last; /readyz says not ready until
@@ -56,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: configuration,
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks,
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + schedules,
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

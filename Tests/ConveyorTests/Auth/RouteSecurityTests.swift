@@ -81,6 +81,13 @@ extension AuthTests {
             RouteKey(.post, "/v1/webhooks/{id}/rotate-secret"): Fixture(path: "/v1/webhooks/{webhook}/rotate-secret"),
             RouteKey(.get, "/v1/webhooks/{id}/deliveries"): Fixture(path: "/v1/webhooks/{webhook}/deliveries"),
             RouteKey(.post, "/v1/deliveries/{id}/redeliver"): Fixture(path: "/v1/deliveries/{delivery}/redeliver"),
+            RouteKey(.post, "/v1/schedules"): Fixture(
+                path: "/v1/schedules", body: #"{"cron":"0 * * * *","job":{"type":"echo","payload":{"text":"hi"}},"tenant":"globex"}"#),
+            RouteKey(.get, "/v1/schedules"): Fixture(path: "/v1/schedules"),
+            RouteKey(.get, "/v1/schedules/{id}"): Fixture(path: "/v1/schedules/{schedule}"),
+            RouteKey(.patch, "/v1/schedules/{id}"): Fixture(path: "/v1/schedules/{schedule}", body: #"{"paused":true}"#),
+            RouteKey(.delete, "/v1/schedules/{id}"): Fixture(path: "/v1/schedules/{schedule}"),
+            RouteKey(.post, "/v1/schedules/{id}/trigger"): Fixture(path: "/v1/schedules/{schedule}/trigger"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -98,6 +105,8 @@ extension AuthTests {
             /// The owner's webhook endpoint, and a delivery to it.
             let webhook: String
             let delivery: String
+            /// The owner's cron schedule.
+            let schedule: String
 
             init() async throws {
                 harness = try await AuthHarness()
@@ -113,6 +122,11 @@ extension AuthTests {
                 _ = try await harness.seedJob(tenant: RouteSecurityTests.intruder)
                 (trigger, deadLetter) = try await Self.seedEventBus(harness.conveyor, tenant: RouteSecurityTests.owner)
                 (webhook, delivery) = try await Self.seedWebhook(harness.conveyor, tenant: RouteSecurityTests.owner)
+                schedule = try await harness.conveyor.createSchedule(
+                    ScheduleRequest(
+                        id: "victim-schedule", cron: "0 * * * *", job: ScheduleJob(type: EchoJob.type, payload: ["text": "hi"]),
+                        tenant: RouteSecurityTests.owner)
+                ).id
                 _ = try await harness.store.saveInboundSource(
                     InboundSource(
                         name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
@@ -140,6 +154,7 @@ extension AuthTests {
                     .replacingOccurrences(of: "{deadletter}", with: String(deadLetter))
                     .replacingOccurrences(of: "{webhook}", with: webhook)
                     .replacingOccurrences(of: "{delivery}", with: delivery)
+                    .replacingOccurrences(of: "{schedule}", with: schedule)
                 return (path, fixture.body)
             }
         }
@@ -181,8 +196,11 @@ extension AuthTests {
                 let missingWorkflow = try await client.send(.get, "/v1/workflows/\(absentID)", bearer: cases[5].token)
                 let missingWebhook = try await client.send(.get, "/v1/webhooks/\(absentID)", bearer: cases[5].token)
                 let missingDelivery = try await client.send(.post, "/v1/deliveries/\(absentID)/redeliver", bearer: cases[5].token)
+                let missingSchedule = try await client.send(.get, "/v1/schedules/\(absentID)", bearer: cases[5].token)
                 let missing =
-                    route.path.hasPrefix("/v1/workflows")
+                    route.path.hasPrefix("/v1/schedules")
+                    ? missingSchedule
+                    : route.path.hasPrefix("/v1/workflows")
                     ? missingWorkflow
                     : route.path.hasPrefix("/v1/webhooks") ? missingWebhook : route.path.hasPrefix("/v1/deliveries") ? missingDelivery : missingJob
                 for (name, token) in cases {
@@ -218,6 +236,7 @@ extension AuthTests {
                             own.detail.replacingOccurrences(of: world.job.id, with: "ID")
                                 .replacingOccurrences(of: world.workflow.id, with: "ID")
                                 .replacingOccurrences(of: world.webhook, with: "ID").replacingOccurrences(of: world.delivery, with: "ID")
+                                .replacingOccurrences(of: world.schedule, with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -265,7 +284,7 @@ extension AuthTests {
             if route.path == "/v1/workflows" { return .forbidden }
             let namesTheOwner = [
                 RouteKey(.post, "/v1/jobs"), RouteKey(.get, "/v1/jobs"), RouteKey(.get, "/v1/events"), RouteKey(.post, "/v1/events"),
-                RouteKey(.post, "/v1/webhooks"),
+                RouteKey(.post, "/v1/webhooks"), RouteKey(.post, "/v1/schedules"),
             ]
             if namesTheOwner.contains(route) {
                 return .forbidden

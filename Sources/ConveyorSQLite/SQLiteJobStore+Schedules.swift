@@ -1,0 +1,147 @@
+import ConveyorCore
+import Foundation
+import GRDB
+
+/// Cron schedules, and the firing transaction: the job's insert (through the one insert
+/// statement, appending `job.submitted`) and the schedule's move to its next run.
+extension SQLiteJobStore {
+    static let scheduleColumns = """
+        id, tenant, cron, timezone, job, overlap, misfire, paused, source, next_run_at, last_fired_at, last_job_id, last_outcome,
+        created_at, updated_at, created_by
+        """
+
+    static func schedule(_ row: Row) throws -> Schedule {
+        guard let overlap = ScheduleOverlap(rawValue: row[5]), let misfire = ScheduleMisfire(rawValue: row[6]) else {
+            throw DatabaseError(message: "unknown overlap '\(row[5] as String)' or misfire '\(row[6] as String)'")
+        }
+        return Schedule(
+            id: row[0], tenant: row[1], cron: row[2], timezone: row[3], job: try SQLiteRow.decode(ScheduleJob.self, row[4]),
+            overlap: overlap, misfire: misfire, paused: row[7], source: row[8], nextRunAt: SQLiteRow.date(row[9] as Int64?),
+            lastFiredAt: SQLiteRow.date(row[10] as Int64?), lastJobID: row[11], lastOutcome: row[12],
+            createdAt: SQLiteRow.date(row[13] as Int64), updatedAt: SQLiteRow.date(row[14] as Int64), createdBy: row[15])
+    }
+
+    private static func fetchSchedule(_ db: Database, id: String) throws -> Schedule? {
+        try Row.fetchOne(db, sql: "SELECT \(scheduleColumns) FROM schedules WHERE id = ?", arguments: [id]).map(schedule)
+    }
+
+    public func createSchedule(_ schedule: Schedule) async throws -> Bool {
+        let s = schedule
+        let job = try SQLiteRow.json(s.job)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO schedules (\(Self.scheduleColumns))
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
+                    """,
+                arguments: [
+                    s.id, s.tenant, s.cron, s.timezone, job, s.overlap.rawValue, s.misfire.rawValue, s.paused, s.source,
+                    s.nextRunAt.map(SQLiteRow.millis), s.lastFiredAt.map(SQLiteRow.millis), s.lastJobID, s.lastOutcome,
+                    SQLiteRow.millis(s.createdAt), SQLiteRow.millis(s.updatedAt), s.createdBy,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func schedule(id: String) async throws -> Schedule? {
+        try await pool.read { db in try Self.fetchSchedule(db, id: id) }
+    }
+
+    public func schedules(tenant: String?) async throws -> [Schedule] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.scheduleColumns) FROM schedules WHERE ? IS NULL OR tenant = ? ORDER BY id", arguments: [tenant, tenant]
+            ).map(Self.schedule)
+        }
+    }
+
+    public func updateSchedule(_ schedule: Schedule) async throws -> Bool {
+        let s = schedule
+        let job = try SQLiteRow.json(s.job)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE schedules SET tenant = ?, cron = ?, timezone = ?, job = ?, overlap = ?, misfire = ?, paused = ?, source = ?,
+                        next_run_at = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    s.tenant, s.cron, s.timezone, job, s.overlap.rawValue, s.misfire.rawValue, s.paused, s.source,
+                    s.nextRunAt.map(SQLiteRow.millis), SQLiteRow.millis(s.updatedAt), s.id,
+                ])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteSchedule(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM schedules WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func dueSchedules(now: Date, limit: Int) async throws -> [Schedule] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.scheduleColumns) FROM schedules
+                    WHERE paused = 0 AND next_run_at IS NOT NULL AND next_run_at <= ?
+                    ORDER BY next_run_at, id LIMIT ?
+                    """,
+                arguments: [SQLiteRow.millis(now), max(1, limit)]
+            ).map(Self.schedule)
+        }
+    }
+
+    public func nextScheduleRunAt() async throws -> Date? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_run_at) FROM schedules WHERE paused = 0 AND next_run_at IS NOT NULL")
+                .map(SQLiteRow.date)
+        }
+    }
+
+    public func fireSchedule(_ firing: ScheduleFiring) async throws -> ScheduleFiringResult {
+        let row = try firing.job.map { job in try InsertRow(job, backoffJSON: SQLiteRow.json(job.backoff)) }
+        return try await pool.write { db in
+            guard
+                let current = try Row.fetchOne(
+                    db, sql: "SELECT next_run_at, last_job_id, last_fired_at FROM schedules WHERE id = ?", arguments: [firing.scheduleID])
+            else { return .notFound }
+            let storedNext: Int64? = current[0]
+            if let expected = firing.expectedNextRunAt, storedNext != SQLiteRow.millis(expected) { return .stale }
+            var lastJobID: String? = current[1]
+            var lastFiredAt: Int64? = current[2]
+            let result: ScheduleFiringResult
+            if let row {
+                let previousState = try lastJobID.flatMap { id in
+                    try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [id])
+                }
+                if firing.skipWhileActive, let previous = lastJobID, let state = previousState.flatMap(JobState.init(rawValue:)),
+                    !state.isFinal
+                {
+                    result = .skippedOverlap(previousJobID: previous)
+                } else {
+                    try db.cachedStatement(sql: Self.insertSQL).execute(arguments: row.arguments)
+                    if db.changesCount == 1 {
+                        try SQLiteEventLog.appendJobEvents(db, ids: [row.job.id], submitted: true)
+                        result = .fired(row.job)
+                    } else {
+                        result = .duplicate(jobID: row.job.id)
+                    }
+                    lastJobID = row.job.id
+                    lastFiredAt = SQLiteRow.millis(firing.fireTime)
+                }
+            } else {
+                result = .skipped
+            }
+            let outcome = result.outcome ?? firing.skippedOutcome
+            let next = firing.expectedNextRunAt == nil ? storedNext : firing.nextRunAt.map(SQLiteRow.millis)
+            try db.execute(
+                sql: "UPDATE schedules SET next_run_at = ?, last_fired_at = ?, last_job_id = ?, last_outcome = ? WHERE id = ?",
+                arguments: [next, lastFiredAt, lastJobID, outcome, firing.scheduleID])
+            return result
+        }
+    }
+}
