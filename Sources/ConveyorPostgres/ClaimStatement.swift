@@ -3,23 +3,15 @@ import Foundation
 import PostgresNIO
 
 /// The claim, prepared once per connection: it runs for every batch a worker takes.
+/// `conveyor_claim` (``PostgresFairClaim``) picks the plain or the fair path in the server.
 ///
-/// `FOR UPDATE SKIP LOCKED` lets many nodes claim from one queue at once: each takes
+/// On the plain path `FOR UPDATE SKIP LOCKED` lets many nodes claim from one queue at once: each takes
 /// rows no other claim has locked, and under READ COMMITTED a row whose state changed
 /// before its lock was taken is re-checked and dropped, so a job is never handed out twice.
 struct ClaimStatement: PostgresPreparedStatement {
-    static let name = "conveyor_claim_jobs_v1"
+    static let name = "conveyor_claim_jobs_v2"
 
-    static let sql = """
-        UPDATE conveyor_jobs SET state = 'running', attempt = attempt + 1, lease_owner = $3, lease_expires_at = $4,
-            started_at = $5, cancel_requested = false
-        WHERE id IN (
-            SELECT id FROM conveyor_jobs WHERE state = 'queued' AND queue = $1
-            ORDER BY priority DESC, run_at, id LIMIT $2
-            FOR UPDATE SKIP LOCKED)
-        RETURNING id, type, queue, payload, attempt, max_attempts, backoff, timeout_seconds, tenant, run_at, created_at,
-            priority
-        """
+    static let sql = "SELECT * FROM conveyor_claim($1, $2::integer, $3, $4, $5)"
 
     /// One claimed row; the backoff stays raw so equal policies are decoded once per batch.
     struct Row {
@@ -35,6 +27,7 @@ struct ClaimStatement: PostgresPreparedStatement {
         var runAt: PostgresTimestamp
         var createdAt: PostgresTimestamp
         var priority: Int
+        var concurrencyKey: String
     }
 
     var queue: String
@@ -58,7 +51,7 @@ struct ClaimStatement: PostgresPreparedStatement {
         return Row(
             id: try c.next(), type: try c.next(), queue: try c.next(), payload: try c.next(), attempt: try c.next(),
             maxAttempts: try c.next(), backoff: try c.next(), timeoutSeconds: try c.next(), tenant: try c.next(),
-            runAt: try c.next(), createdAt: try c.next(), priority: try c.next())
+            runAt: try c.next(), createdAt: try c.next(), priority: try c.next(), concurrencyKey: try c.next())
     }
 
     /// The claimed jobs, most urgent first: RETURNING has no order.
@@ -72,7 +65,7 @@ struct ClaimStatement: PostgresPreparedStatement {
             let job = ClaimedJob(
                 id: row.id, type: row.type, queue: row.queue, payload: row.payload.bytes, attempt: row.attempt,
                 maxAttempts: row.maxAttempts, backoff: backoff, timeoutSeconds: row.timeoutSeconds, tenant: row.tenant,
-                runAt: row.runAt.date, createdAt: row.createdAt.date)
+                runAt: row.runAt.date, createdAt: row.createdAt.date, concurrencyKey: row.concurrencyKey)
             claimed.append((row.priority, job))
         }
         claimed.sort {

@@ -77,8 +77,9 @@ struct CompletionBatch {
         }
     }
 
-    /// The UPDATE for one kind; it returns the number of rows it changed.
-    static func query(_ kind: Kind, _ group: Group) -> PostgresQuery {
+    /// The UPDATE for one kind; it returns the number of rows it changed, or with
+    /// `returningIDs` the ids of those rows.
+    static func query(_ kind: Kind, _ group: Group, returningIDs: Bool = false) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 5)
         binds.append(group.ids)
         binds.append(group.attempts)
@@ -101,8 +102,8 @@ struct CompletionBatch {
                     UPDATE conveyor_jobs j SET \(kind.set), lease_owner = NULL, lease_expires_at = NULL
                     FROM unnest(\(arrays)) AS u(\(names))
                     WHERE j.id = u.id AND j.attempt = u.attempt AND j.lease_owner = u.owner AND j.state = 'running'
-                    RETURNING 1)
-                SELECT count(*) FROM done
+                    RETURNING j.id)
+                SELECT \(returningIDs ? "id" : "count(*)") FROM done
                 """,
             binds: binds)
     }

@@ -57,6 +57,19 @@ extension PostgresJobStore {
             }
             return applied
         }
+        if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
+            // Breakers and key pauses count only outcomes that applied, in the same transaction.
+            return try await client.readCommittedTransaction(logger: logger) { db in
+                var applied: Set<String> = []
+                for (kind, group) in batch.groups {
+                    for row in try await db.rows(CompletionBatch.query(kind, group, returningIDs: true), logger: self.logger) {
+                        applied.insert(try row.decode(String.self))
+                    }
+                }
+                try await self.applyFlowControl(outcomes, applied: applied, on: db)
+                return applied.count
+            }
+        }
         switch batch.groups.count {
         case 0: return 0
         // The usual batch holds one kind (all succeeded): one statement, no BEGIN/COMMIT.

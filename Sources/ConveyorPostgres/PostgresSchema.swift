@@ -92,6 +92,7 @@ enum PostgresSchema {
         Migration(version: 5, name: "workflows", statements: PostgresWorkflowSchema.statements),
         Migration(version: 6, name: "webhooks", statements: PostgresWebhookSchema.statements),
         Migration(version: 7, name: "inbound", statements: PostgresInboundSchema.statements),
+        Migration(version: 8, name: "flow_control", statements: PostgresFlowControlSchema.statements + PostgresFairClaim.statements),
         Migration(version: 9, name: "schedules", statements: PostgresScheduleSchema.statements),
     ]
 

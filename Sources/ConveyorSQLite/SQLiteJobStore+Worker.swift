@@ -6,22 +6,36 @@ import GRDB
 extension SQLiteJobStore {
     public func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob] {
         try await pool.write { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?,
-                            started_at = ?, cancel_requested = 0
-                        WHERE id IN (
-                            SELECT id FROM jobs WHERE state = 'queued' AND queue = ?
-                            ORDER BY priority DESC, run_at, id LIMIT ?)
-                        RETURNING id, type, queue, payload, attempt, max_attempts, backoff, timeout_seconds, tenant,
-                            run_at, created_at, priority
-                        """),
-                arguments: [owner, SQLiteRow.millis(leaseUntil), SQLiteRow.millis(now), queue, limit])
+            let lease: [(any DatabaseValueConvertible)?] = [owner, SQLiteRow.millis(leaseUntil), SQLiteRow.millis(now)]
+            let rows: [Row]
+            if let controls = try SQLiteFairClaim.load(db, queue: queue, now: now) {
+                let ids = try SQLiteFairClaim(db: db, queue: queue, now: now, controls: controls).pick(limit: limit)
+                guard !ids.isEmpty else { return [] }
+                rows = try Row.fetchAll(
+                    db.cachedStatement(sql: Self.claimSQL(picking: "SELECT value FROM json_each(?)")),
+                    arguments: StatementArguments(lease + [try SQLiteRow.json(ids)]))
+            } else {
+                rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: Self.claimSQL(
+                            picking: "SELECT id FROM jobs WHERE state = 'queued' AND queue = ? ORDER BY priority DESC, run_at, id LIMIT ?")),
+                    arguments: StatementArguments(lease + [queue, limit]))
+            }
             let claimed = try Self.claimedJobs(rows)
             try SQLiteEventLog.appendJobEvents(db, ids: claimed.map(\.id))
             return claimed
         }
+    }
+
+    /// Built once per form: the statement cache is keyed by SQL text.
+    private static func claimSQL(picking ids: String) -> String {
+        """
+        UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?,
+            started_at = ?, cancel_requested = 0
+        WHERE id IN (\(ids)) AND state = 'queued'
+        RETURNING id, type, queue, payload, attempt, max_attempts, backoff, timeout_seconds, tenant,
+            run_at, created_at, priority, concurrency_key
+        """
     }
 
     private static func claimedJobs(_ rows: [Row]) throws -> [ClaimedJob] {
@@ -37,7 +51,7 @@ extension SQLiteJobStore {
             let job = ClaimedJob(
                 id: row[0], type: row[1], queue: row[2], payload: Data(payload.utf8), attempt: row[4],
                 maxAttempts: row[5], backoff: backoff, timeoutSeconds: row[7], tenant: row[8],
-                runAt: SQLiteRow.date(row[9]), createdAt: SQLiteRow.date(row[10]))
+                runAt: SQLiteRow.date(row[9]), createdAt: SQLiteRow.date(row[10]), concurrencyKey: row[12])
             claimed.append((row[11], job))
         }
         // RETURNING has no order; start the most urgent first.
@@ -76,6 +90,9 @@ extension SQLiteJobStore {
             }
             // Fenced-out outcomes changed nothing and append nothing.
             try SQLiteEventLog.appendJobEvents(db, ids: applied)
+            if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
+                try SQLiteFlowControl.apply(db, outcomes: outcomes, applied: Set(applied))
+            }
             return applied.count
         }
     }

@@ -112,8 +112,8 @@ public final class SQLiteJobStore: JobStore {
     static let insertSQL = """
         INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
             timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of,
-            created_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            created_by, concurrency_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
         """
 
@@ -137,12 +137,13 @@ struct InsertRow {
             timeoutSeconds: new.timeoutSeconds, idempotencyKey: new.idempotencyKey, tags: new.tags, tenant: new.tenant,
             metadata: new.metadata, errors: [], result: nil, createdAt: new.createdAt, startedAt: nil, finishedAt: nil,
             leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, workflowID: new.workflowID, step: new.step,
-            rerunOf: new.rerunOf, createdBy: new.createdBy)
+            rerunOf: new.rerunOf, createdBy: new.createdBy, concurrencyKey: new.resolvedConcurrencyKey)
         let values: [(any DatabaseValueConvertible)?] = [
             new.id, new.type, new.queue, state.rawValue, new.priority, try SQLiteRow.json(new.payload),
             SQLiteRow.millis(new.runAt), new.maxAttempts, backoffJSON, new.timeoutSeconds,
             new.idempotencyKey, try SQLiteRow.json(new.tags), new.tenant, try SQLiteRow.json(new.metadata),
             SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf, new.createdBy,
+            new.resolvedConcurrencyKey,
         ]
         arguments = StatementArguments(values)
     }

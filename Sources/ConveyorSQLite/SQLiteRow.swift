@@ -8,7 +8,7 @@ enum SQLiteRow {
     static let jobColumns = """
         id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
         idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by
+        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key
         """
 
     /// Rounds, as the JSON timestamps do: times are whole milliseconds from the clock on,
@@ -47,6 +47,7 @@ enum SQLiteRow {
             errors: try decode([AttemptError].self, row[15]), result: try result.map { try decode(JSONValue.self, $0) },
             createdAt: date(row[17]), startedAt: date(row[18] as Int64?), finishedAt: date(row[19] as Int64?),
             leaseOwner: row[20], leaseExpiresAt: date(row[21] as Int64?), cancelRequested: row[22],
-            workflowID: row[23], step: row[24], rerunOf: row[25], createdBy: row[26])
+            workflowID: row[23], step: row[24], rerunOf: row[25], createdBy: row[26],
+            concurrencyKey: row[27])
     }
 }

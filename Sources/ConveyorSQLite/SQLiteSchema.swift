@@ -55,6 +55,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v5-workflows", migrate: SQLiteWorkflowSchema.migrate)
         migrator.registerMigration("v6-webhooks", migrate: SQLiteWebhookSchema.migrate)
         migrator.registerMigration("v7-inbound", migrate: SQLiteInboundSchema.migrate)
+        migrator.registerMigration("v8-flow-control", migrate: SQLiteFlowControlSchema.migrate)
         migrator.registerMigration("v9-schedules", migrate: SQLiteScheduleSchema.migrate)
         return migrator
     }

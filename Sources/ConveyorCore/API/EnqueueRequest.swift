@@ -17,6 +17,9 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
     public var tags: [String]?
     public var tenant: String?
     public var metadata: JSONValue?
+    /// What caps, rate limits, fairness and circuit breakers count the job under; the
+    /// tenant when absent (see docs/flow-control.md).
+    public var concurrencyKey: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, queue, payload, priority, backoff, tags, tenant, metadata
@@ -25,13 +28,14 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         case maxAttempts = "max_attempts"
         case timeoutSeconds = "timeout_seconds"
         case idempotencyKey = "idempotency_key"
+        case concurrencyKey = "concurrency_key"
     }
 
     public init(
         type: String, queue: String? = nil, payload: JSONValue? = nil, priority: Int? = nil, runAt: Date? = nil,
         delaySeconds: Double? = nil, maxAttempts: Int? = nil, backoff: BackoffPolicy? = nil,
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String]? = nil, tenant: String? = nil,
-        metadata: JSONValue? = nil
+        metadata: JSONValue? = nil, concurrencyKey: String? = nil
     ) {
         self.type = type
         self.queue = queue
@@ -46,6 +50,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         self.tags = tags
         self.tenant = tenant
         self.metadata = metadata
+        self.concurrencyKey = concurrencyKey
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +69,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         tags = try c.decodeIfPresent([String].self, forKey: .tags)
         tenant = try c.decodeIfPresent(String.self, forKey: .tenant)
         metadata = try c.decodeIfPresent(JSONValue.self, forKey: .metadata)
+        concurrencyKey = try c.decodeIfPresent(String.self, forKey: .concurrencyKey)
     }
 
     /// Validates the request against its type's defaults and limits, and builds the job.
@@ -92,6 +98,9 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         if let key = idempotencyKey {
             check(!key.isEmpty && key.utf8.count <= 255, "idempotency_key", "must be 1–255 bytes")
         }
+        if let key = concurrencyKey {
+            check(!key.isEmpty && key.utf8.count <= 255, "concurrency_key", "must be 1–255 bytes")
+        }
         let tags = self.tags ?? []
         check(tags.count <= 50, "tags", "at most 50 tags")
         for (i, tag) in tags.enumerated() {
@@ -109,7 +118,8 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         return NewJob(
             type: type, queue: queue, priority: priority, payload: payload ?? .object([:]),
             runAt: runAt, maxAttempts: maxAttempts, backoff: backoff, timeoutSeconds: timeout,
-            idempotencyKey: idempotencyKey, tags: tags, tenant: tenant, metadata: metadata, createdAt: now)
+            idempotencyKey: idempotencyKey, tags: tags, tenant: tenant, metadata: metadata, createdAt: now,
+            concurrencyKey: concurrencyKey)
     }
 
     /// Queue and tenant names: short, printable, safe in URLs and metric labels.

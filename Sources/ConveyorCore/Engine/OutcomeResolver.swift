@@ -41,6 +41,11 @@ enum OutcomeResolver {
             return outcome(.retry(at: now.addingTimeInterval(after.seconds), error: record))
         case JobControl.snooze(let duration):
             return outcome(.snoozed(until: now.addingTimeInterval(duration.seconds)))
+        case JobControl.rateLimited(let retryAfter, let pauseKey):
+            let until = now.addingTimeInterval(max(0, retryAfter.seconds))
+            var limited = outcome(.snoozed(until: until))
+            if pauseKey { limited.pauseKeyUntil = until }
+            return limited
         case let decoding as PayloadDecodingError:
             let record = AttemptError(attempt: job.attempt, message: decoding.description, type: "payload_decoding", at: now)
             return outcome(.failed(error: record))

@@ -106,11 +106,16 @@ final class QueueWorker: Sendable {
                 guard let run = running.removeValue(forKey: lease) else { break }
                 run.timer?.cancel()
                 guard
-                    let outcome = OutcomeResolver.resolve(
+                    var outcome = OutcomeResolver.resolve(
                         job: run.job, result: result, stopReason: run.reason, owner: owner, now: clock.now())
                 else {
                     logger.warning("lease lost while running; its outcome is discarded", metadata: ["job_id": "\(lease.id)"])
                     break
+                }
+                if let policy = registry.handler(for: run.job.type)?.defaults.circuitBreaker {
+                    outcome.circuit = CircuitTally(
+                        type: run.job.type, key: run.job.concurrencyKey, queue: run.job.queue, tenant: run.job.tenant,
+                        policy: policy)
                 }
                 jobMetrics[run.job.type]?.finished(outcome.kind, after: run.started.duration(to: .now))
                 if case .failed(let error) = outcome.kind {
@@ -223,7 +228,7 @@ final class QueueWorker: Sendable {
     private func start(_ job: ClaimedJob, _ continuation: AsyncStream<Event>.Continuation) -> RunningJob {
         let context = JobContext(
             id: job.id, type: job.type, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
-            tenant: job.tenant, logger: logger)
+            tenant: job.tenant, concurrencyKey: job.concurrencyKey, logger: logger)
         let handler = registry.handler(for: job.type)
         let task = Task {
             let result: Result<JSONValue?, any Error>

@@ -2,7 +2,7 @@
 public enum EventTopic {
     /// Topics Conveyor appends itself; a custom event may not claim to be one of these.
     /// `inbound.` topics carry verified inbound webhooks (`POST /v1/inbound/{source}`) only.
-    public static let reservedPrefixes = ["job.", "workflow.", "inbound."]
+    public static let reservedPrefixes = ["job.", "workflow.", "inbound.", "circuit.", "queue."]
 
     /// The failures of `topic` as the topic of a published event, under `field`.
     public static func problems(_ topic: String, field: String = "topic") -> [ValidationFailure] {

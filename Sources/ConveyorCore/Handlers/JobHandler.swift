@@ -36,17 +36,22 @@ public struct JobDefaults: Codable, Sendable, Hashable {
     public var maxAttempts: Int
     public var backoff: BackoffPolicy
     public var timeoutSeconds: Double?
+    /// Counts this type's failures per concurrency key and stops running it for a key
+    /// that keeps failing; nil for no breaker.
+    public var circuitBreaker: CircuitBreakerPolicy?
 
     enum CodingKeys: String, CodingKey {
         case queue, priority, backoff
         case maxAttempts = "max_attempts"
         case timeoutSeconds = "timeout_seconds"
+        case circuitBreaker = "circuit_breaker"
     }
 
     public init(
         queue: String = "default", priority: Int = 0, maxAttempts: Int = 3, backoff: BackoffPolicy = .default,
-        timeoutSeconds: Double? = nil
+        timeoutSeconds: Double? = nil, circuitBreaker: CircuitBreakerPolicy? = nil
     ) {
+        self.circuitBreaker = circuitBreaker
         self.queue = queue
         self.priority = priority
         self.maxAttempts = maxAttempts
@@ -63,12 +68,15 @@ public struct JobContext: Sendable {
     public var attempt: Int
     public var maxAttempts: Int
     public var tenant: String
+    /// The key caps, rate limits and breakers count this job under.
+    public var concurrencyKey: String
     private let baseLogger: Logger
 
     public init(
         id: String, type: String, queue: String = "default", attempt: Int = 1, maxAttempts: Int = 3,
-        tenant: String = "default", logger: Logger = Logger(label: "conveyor.job")
+        tenant: String = "default", concurrencyKey: String? = nil, logger: Logger = Logger(label: "conveyor.job")
     ) {
+        self.concurrencyKey = concurrencyKey ?? tenant
         self.id = id
         self.type = type
         self.queue = queue
@@ -97,4 +105,8 @@ public enum JobControl: Error, Sendable {
     case retry(after: Duration, reason: String)
     /// Run again after `duration` without spending an attempt (e.g. an upstream asked us to wait).
     case snooze(Duration)
+    /// An upstream limited us (an HTTP 429, say): run again after `retryAfter` without
+    /// spending an attempt. With `pauseKey`, no job of the same queue and concurrency key
+    /// starts before then either.
+    case rateLimited(retryAfter: Duration, pauseKey: Bool)
 }

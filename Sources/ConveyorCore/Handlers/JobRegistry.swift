@@ -4,7 +4,7 @@ import Foundation
 /// from its raw JSON.
 public struct AnyJobHandler: Sendable {
     public let type: String
-    public let defaults: JobDefaults
+    public internal(set) var defaults: JobDefaults
     let execute: @Sendable (Data, JobContext) async throws -> JSONValue?
     let decodePayload: @Sendable (Data) throws -> Void
 
@@ -46,6 +46,15 @@ public struct JobRegistry: Sendable {
     }
 
     public func handler(for type: String) -> AnyJobHandler? { handlers[type] }
+
+    /// Sets (or with nil, removes) the circuit breaker of a registered type, overriding
+    /// its handler's default. Returns false when no handler has that type.
+    @discardableResult
+    public mutating func setCircuitBreaker(_ policy: CircuitBreakerPolicy?, for type: String) -> Bool {
+        guard handlers[type] != nil else { return false }
+        handlers[type]?.defaults.circuitBreaker = policy
+        return true
+    }
 
     public var types: [String] { handlers.keys.sorted() }
 }

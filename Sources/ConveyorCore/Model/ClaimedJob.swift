@@ -15,11 +15,15 @@ public struct ClaimedJob: Sendable {
     public var tenant: String
     public var runAt: Date
     public var createdAt: Date
+    /// See ``Job/concurrencyKey``.
+    public var concurrencyKey: String
 
     public init(
         id: String, type: String, queue: String, payload: Data, attempt: Int, maxAttempts: Int,
-        backoff: BackoffPolicy, timeoutSeconds: Double?, tenant: String, runAt: Date, createdAt: Date
+        backoff: BackoffPolicy, timeoutSeconds: Double?, tenant: String, runAt: Date, createdAt: Date,
+        concurrencyKey: String? = nil
     ) {
+        self.concurrencyKey = concurrencyKey ?? tenant
         self.id = id
         self.type = type
         self.queue = queue

@@ -34,6 +34,9 @@ public struct Job: Codable, Sendable, Hashable {
     /// Who enqueued it: a JWT's `sub`, `key:<id>` for an API key, `dev` in dev mode; nil
     /// for jobs enqueued from Swift in process.
     public var createdBy: String?
+    /// What per-key concurrency caps, rate limits, fairness and circuit breakers count
+    /// this job under (see docs/flow-control.md). The tenant unless the job names one.
+    public var concurrencyKey: String
 
     enum CodingKeys: String, CodingKey {
         case id, type, queue, state, priority, payload, attempt, backoff, tags, tenant, metadata, errors, result, step
@@ -50,6 +53,7 @@ public struct Job: Codable, Sendable, Hashable {
         case workflowID = "workflow_id"
         case rerunOf = "rerun_of"
         case createdBy = "created_by"
+        case concurrencyKey = "concurrency_key"
     }
 
     public init(
@@ -58,7 +62,7 @@ public struct Job: Codable, Sendable, Hashable {
         idempotencyKey: String?, tags: [String], tenant: String, metadata: JSONValue, errors: [AttemptError],
         result: JSONValue?, createdAt: Date, startedAt: Date?, finishedAt: Date?, leaseOwner: String?,
         leaseExpiresAt: Date?, cancelRequested: Bool, workflowID: String?, step: String?, rerunOf: String?,
-        createdBy: String? = nil
+        createdBy: String? = nil, concurrencyKey: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -87,6 +91,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.step = step
         self.rerunOf = rerunOf
         self.createdBy = createdBy
+        self.concurrencyKey = concurrencyKey ?? tenant
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -115,6 +120,7 @@ public struct Job: Codable, Sendable, Hashable {
         try c.encode(leaseOwner, forKey: .leaseOwner)
         try c.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
         try c.encode(cancelRequested, forKey: .cancelRequested)
+        try c.encode(concurrencyKey, forKey: .concurrencyKey)
         try c.encode(workflowID, forKey: .workflowID)
         try c.encode(step, forKey: .step)
         try c.encode(rerunOf, forKey: .rerunOf)

@@ -19,11 +19,21 @@ public struct JobOutcome: Sendable {
     public var owner: String
     public var kind: Kind
     public var finishedAt: Date
+    /// Set when the job's type has a circuit breaker: the store counts the outcome
+    /// against it in the same transaction.
+    public var circuit: CircuitTally?
+    /// A handler-signalled pause of the job's queue and concurrency key, until this time.
+    public var pauseKeyUntil: Date?
 
-    public init(lease: LeaseKey, owner: String, kind: Kind, finishedAt: Date) {
+    public init(
+        lease: LeaseKey, owner: String, kind: Kind, finishedAt: Date, circuit: CircuitTally? = nil,
+        pauseKeyUntil: Date? = nil
+    ) {
         self.lease = lease
         self.owner = owner
         self.kind = kind
         self.finishedAt = finishedAt
+        self.circuit = circuit
+        self.pauseKeyUntil = pauseKeyUntil
     }
 }

@@ -22,6 +22,11 @@ public struct NewJob: Sendable, Hashable {
     public var rerunOf: String?
     /// Who enqueued it (see ``Job/createdBy``); set from the caller, never from the body.
     public var createdBy: String?
+    /// See ``Job/concurrencyKey``; nil means the tenant.
+    public var concurrencyKey: String?
+
+    /// The key the job is stored under.
+    public var resolvedConcurrencyKey: String { concurrencyKey ?? tenant }
 
     public init(
         id: String? = nil, type: String, queue: String = "default", priority: Int = 0,
@@ -29,7 +34,7 @@ public struct NewJob: Sendable, Hashable {
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String] = [],
         tenant: String = "default", metadata: JSONValue = .object([:]), createdAt: Date,
         workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil,
-        createdBy: String? = nil
+        createdBy: String? = nil, concurrencyKey: String? = nil
     ) {
         // The id carries the creation time, so it comes from the same clock as `createdAt`.
         self.id = id ?? JobID.make(at: createdAt)
@@ -50,6 +55,7 @@ public struct NewJob: Sendable, Hashable {
         self.step = step
         self.rerunOf = rerunOf
         self.createdBy = createdBy
+        self.concurrencyKey = concurrencyKey
     }
 
     /// A job due later starts `scheduled`; one due now is `queued` at once.

@@ -6,7 +6,7 @@ import Foundation
 /// ``LeaseKey`` where a worker makes them, so a late write from a worker whose lease
 /// expired changes nothing. `ConveyorSQLite` and `ConveyorPostgres` implement it and
 /// must both pass the conformance suite in `Tests/`.
-public protocol JobStore: WorkflowStore, EventBusStore, InboundStore, WebhookStore, ScheduleStore {
+public protocol JobStore: WorkflowStore, EventBusStore, InboundStore, WebhookStore, ScheduleStore, FlowControlStore {
     /// Applies pending schema migrations. Safe to call from several processes at once.
     func migrate() async throws
 
