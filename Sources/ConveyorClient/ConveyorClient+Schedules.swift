@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import ConveyorCore
+
+/// Cron schedules (scope `schedules:manage`); see docs/schedules.md.
+extension ConveyorClient {
+    /// Creates a schedule; `409` when its id exists.
+    public func createSchedule(_ request: ScheduleRequest) async throws -> Schedule {
+        try await send(.POST, "/v1/schedules", body: request).decode(Schedule.self)
+    }
+
+    /// The caller's tenant's schedules (an admin's: every tenant's), with their next run
+    /// times and last outcome.
+    public func schedules() async throws -> [Schedule] {
+        try await send(.GET, "/v1/schedules").decode(ScheduleList.self).schedules
+    }
+
+    public func schedule(id: String) async throws -> Schedule {
+        try await send(.GET, Self.schedulePath(id)).decode(Schedule.self)
+    }
+
+    /// Changes the fields given; `paused: true` pauses, `paused: false` resumes from now.
+    public func updateSchedule(id: String, _ patch: SchedulePatch) async throws -> Schedule {
+        try await send(.PATCH, Self.schedulePath(id), body: patch).decode(Schedule.self)
+    }
+
+    public func deleteSchedule(id: String) async throws {
+        _ = try await send(.DELETE, Self.schedulePath(id))
+    }
+
+    /// Fires the schedule now, once; `created` is false when this instant's job existed.
+    @discardableResult
+    public func triggerSchedule(id: String) async throws -> ScheduleTriggerResult {
+        try await send(.POST, Self.schedulePath(id) + "/trigger").decode(ScheduleTriggerResult.self)
+    }
+
+    private static func schedulePath(_ id: String) -> String {
+        "/v1/schedules/\(PercentEncoding.encode(id))"
+    }
+}
