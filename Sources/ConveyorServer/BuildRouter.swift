@@ -71,6 +71,7 @@ func buildRoutes(
         JobActionRoute(conveyor: conveyor).register(in: &routes)
         WorkflowRoutes(conveyor: conveyor).register(in: &routes)
         QueueRoutes(conveyor: conveyor, configuredQueues: configuration.queues).register(in: &routes)
+        CircuitRoutes(conveyor: conveyor).register(in: &routes)
         ConfigRoutes(conveyor: conveyor, configuredQueues: configuration.queues).register(in: &routes)
         TenantRoutes(conveyor: conveyor).register(in: &routes)
         APIKeyRoutes(conveyor: conveyor).register(in: &routes)

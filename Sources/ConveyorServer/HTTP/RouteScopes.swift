@@ -60,6 +60,15 @@ enum RouteScopes {
         (RouteKey(.post, "/v1/workflows/{id}/retry"), .scope(.workflowsWrite)),
         // Queues are shared by every tenant, so their counts are for operators.
         (RouteKey(.get, "/v1/queues"), .scope(.queuesManage)),
+        // Changing a queue also needs an admin or a credential of tenant `default`
+        // (checked in the facade: Conveyor.isQueueOperator). Circuit breakers are
+        // tenant-isolated: a non-admin sees and resets only its tenant's.
+        (RouteKey(.get, "/v1/queues/{name}"), .scope(.queuesManage)),
+        (RouteKey(.patch, "/v1/queues/{name}"), .scope(.queuesManage)),
+        (RouteKey(.post, "/v1/queues/{name}/pause"), .scope(.queuesManage)),
+        (RouteKey(.post, "/v1/queues/{name}/resume"), .scope(.queuesManage)),
+        (RouteKey(.get, "/v1/circuits"), .scope(.queuesManage)),
+        (RouteKey(.post, "/v1/circuits/{key}/reset"), .scope(.queuesManage)),
         // The event log; tenant-isolated like jobs.
         (RouteKey(.get, "/v1/events"), .scope(.eventsRead)),
         (RouteKey(.get, "/v1/events/stream"), .scope(.eventsRead)),
