@@ -32,18 +32,24 @@ public struct CronScheduler: Sendable {
     public func tick() async throws -> Duration {
         let now = conveyor.clock.now()
         let due = try await conveyor.store.dueSchedules(now: now, limit: Self.batch)
-        // One schedule that cannot fire (a row that does not decode, say) must not hold
-        // the others back.
+        // One schedule that cannot fire (a template that no longer validates, say) must
+        // not hold the others back, nor slow their rounds with the periodic service's
+        // backoff: it is logged, and retried next round. Only when every one failed (the
+        // store is down, most likely) does the error go up, to back off.
         var firstError: (any Error)?
+        var failures = 0
         for schedule in due {
             do {
                 try await fire(schedule, now: now)
             } catch {
                 conveyor.logger.error("firing schedule \(schedule.id) failed", metadata: ["error": "\(String(reflecting: error))"])
                 firstError = firstError ?? error
+                failures += 1
             }
         }
-        if let firstError { throw firstError }
+        if let firstError, failures == due.count { throw firstError }
+        // A failed schedule is still due: look again after the interval, not at once.
+        if failures > 0 { return interval }
         if due.count == Self.batch { return .zero }
         guard let next = try await conveyor.store.nextScheduleRunAt() else { return interval }
         let wait = next.timeIntervalSince(conveyor.clock.now())

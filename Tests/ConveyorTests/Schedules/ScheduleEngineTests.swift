@@ -122,6 +122,9 @@ extension ScheduleTests {
             try await w.tick()
             // ...and fires from that view: the fence stops it.
             try await CronScheduler(conveyor: w.anotherConveyor()).fire(stale, now: w.clock.now())
+            let afterStale = try #require(try await w.store.schedule(id: "every5"))
+            #expect(afterStale.lastOutcome == "fired", "the stale firing wrote nothing")
+            #expect(afterStale.nextRunAt == utc("2026-01-01T00:10:00Z"))
             // Without the fence (a manual firing of the same time), the deterministic id stops it.
             let job = try w.conveyor.firingJob(stale, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now())
             let again = try await w.store.fireSchedule(
@@ -250,6 +253,22 @@ extension ScheduleTests {
             let steps = CronScheduler.plan(schedule, cron: try CronExpression("* * * * *"), zone: zone("UTC"), now: now)
             #expect(steps.count == CronScheduler.maxFiringsPerRound)
             #expect(steps.last?.next == utc("2026-01-01T16:40:00Z"), "the rest follow in the next rounds")
+        }
+
+        @Test(arguments: StoreKind.allCases)
+        func aScheduleThatCannotFireDoesNotHoldTheOthersBack(kind: StoreKind) async throws {
+            let w = try await ScheduleWorld(kind)
+            try await w.create()
+            // A row written by hand, bypassing validation, with an expression that no longer parses.
+            let now = w.clock.now()
+            let broken = Schedule(
+                id: "broken", tenant: "default", cron: "bogus", timezone: "UTC", job: ScheduleJob(type: EchoJob.type),
+                nextRunAt: utc("2026-01-01T00:01:00Z"), createdAt: now, updatedAt: now)
+            #expect(try await w.store.createSchedule(broken))
+            w.set("2026-01-01T00:05:00Z")
+            let wait = try await w.scheduler().tick()
+            #expect(try await w.jobs().count == 1, "the healthy schedule fired")
+            #expect(wait == .seconds(1), "the broken one is looked at again after the interval, not in a busy loop")
         }
 
         @Test(arguments: StoreKind.allCases)
