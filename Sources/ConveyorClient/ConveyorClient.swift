@@ -35,11 +35,24 @@ public struct ConveyorClient: Sendable {
         self.token = token
     }
 
-    /// Enqueues one job. `created` is false when its idempotency key matched an existing
-    /// job, which is returned instead.
+    /// Enqueues one job. `created` is false when its idempotency key or unique key matched
+    /// an existing job, which is returned instead (``enqueueResult(_:)`` tells which).
     public func enqueue(_ request: EnqueueRequest) async throws -> (job: Job, created: Bool) {
+        let result = try await enqueueResult(request)
+        return (result.job, result.created)
+    }
+
+    /// Enqueues one job and says what happened to it: created, an idempotent repeat, or a
+    /// unique key's match (the job returned holds the key; ``InsertDisposition/replaced``
+    /// when it took this request's payload and `run_at`).
+    public func enqueueResult(_ request: EnqueueRequest) async throws -> InsertResult {
         let response = try await send(.POST, "/v1/jobs", body: request)
-        return (try response.decode(Job.self), response.status == 201)
+        let reply = try response.decode(EnqueueResponse.self)
+        let disposition: InsertDisposition =
+            response.status == 201 ? .created
+            : reply.replaced ? .replaced
+            : reply.uniqueConflict ? .uniqueConflict : .idempotent
+        return InsertResult(job: reply.job, disposition: disposition)
     }
 
     /// Enqueues many jobs in one transaction: all are inserted, or none.

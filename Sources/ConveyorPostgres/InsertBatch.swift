@@ -36,7 +36,7 @@ struct InsertBatch {
                     tenant: new.tenant, metadata: new.metadata, errors: [], result: nil, createdAt: new.createdAt,
                     startedAt: nil, finishedAt: nil, leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false,
                     workflowID: new.workflowID, step: new.step, rerunOf: new.rerunOf, createdBy: new.createdBy,
-                    concurrencyKey: new.resolvedConcurrencyKey))
+                    concurrencyKey: new.resolvedConcurrencyKey, uniqueKey: new.unique?.key))
             payloads.append(try JSONB(new.payload))
             let backoff = try encodedBackoffs[new.backoff] ?? JSONB(encoding: new.backoff)
             encodedBackoffs[new.backoff] = backoff
@@ -59,10 +59,10 @@ struct InsertBatch {
         """
         INSERT INTO conveyor_jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
             timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of, created_by,
-            concurrency_key)
+            concurrency_key, unique_key)
         SELECT u.id, u.type, u.queue, u.state, u.priority, u.payload, u.run_at, u.max_attempts, u.backoff,
             u.timeout_seconds, u.idempotency_key, ARRAY(SELECT jsonb_array_elements_text(u.tags)), u.tenant, u.metadata,
-            u.created_at, u.workflow_id, u.step, u.rerun_of, u.created_by, u.concurrency_key
+            u.created_at, u.workflow_id, u.step, u.rerun_of, u.created_by, u.concurrency_key, u.unique_key
         FROM unnest(
             \(jobs.map(\.id))::text[], \(jobs.map(\.type))::text[], \(jobs.map(\.queue))::text[],
             \(jobs.map(\.state.rawValue))::text[], \(jobs.map(\.priority))::bigint[], \(payloads)::jsonb[],
@@ -72,9 +72,10 @@ struct InsertBatch {
             \(metadata)::jsonb[], \(jobs.map { PostgresTimestamp($0.createdAt) })::timestamptz[],
             \(PostgresNullableArray(jobs.map(\.workflowID)))::text[], \(PostgresNullableArray(jobs.map(\.step)))::text[],
             \(PostgresNullableArray(jobs.map(\.rerunOf)))::text[], \(PostgresNullableArray(jobs.map(\.createdBy)))::text[],
-            \(jobs.map(\.concurrencyKey))::text[]
+            \(jobs.map(\.concurrencyKey))::text[], \(PostgresNullableArray(jobs.map(\.uniqueKey)))::text[]
         ) WITH ORDINALITY AS u(id, type, queue, state, priority, payload, run_at, max_attempts, backoff, timeout_seconds,
-            idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of, created_by, concurrency_key, ordinal)
+            idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of, created_by, concurrency_key, unique_key,
+            ordinal)
         ORDER BY u.tenant, u.idempotency_key, u.ordinal
         ON CONFLICT DO NOTHING
         RETURNING id

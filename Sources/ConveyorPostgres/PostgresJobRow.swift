@@ -8,7 +8,8 @@ enum PostgresJobRow {
     static let columns = """
         id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
         idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key
+        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key,
+        unique_key
         """
 
     static func job(_ row: PostgresRow) throws -> Job {
@@ -44,6 +45,7 @@ enum PostgresJobRow {
         let rerunOf: String? = try c.next()
         let createdBy: String? = try c.next()
         let concurrencyKey: String = try c.next()
+        let uniqueKey: String? = try c.next()
         return Job(
             id: id, type: type, queue: queue, state: state, priority: priority,
             payload: try payload.decode(JSONValue.self), runAt: runAt.date, attempt: attempt, maxAttempts: maxAttempts,
@@ -55,7 +57,7 @@ enum PostgresJobRow {
             result: try result.map { try $0.decode(JSONValue.self) }, createdAt: createdAt.date,
             startedAt: startedAt?.date, finishedAt: finishedAt?.date, leaseOwner: leaseOwner,
             leaseExpiresAt: leaseExpiresAt?.date, cancelRequested: cancelRequested, workflowID: workflowID,
-            step: step, rerunOf: rerunOf, createdBy: createdBy, concurrencyKey: concurrencyKey)
+            step: step, rerunOf: rerunOf, createdBy: createdBy, concurrencyKey: concurrencyKey, uniqueKey: uniqueKey)
     }
 
     /// Reads a row's cells front to back: `PostgresRow` has no O(1) index, and building a

@@ -64,6 +64,10 @@ public final class PostgresJobStore: JobStore, Service {
 
     public func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult] {
         guard !jobs.isEmpty else { return [] }
+        // Jobs with `unique` take a path of their own (PostgresJobStore+Unique.swift); the rest never pay for it.
+        if jobs.contains(where: { $0.unique != nil }) {
+            return try await insertUnique(jobs)
+        }
         let batch = try InsertBatch(jobs)
         // One statement is a transaction of its own; a batch needs one around the insert
         // and the look-up, so a conflict that is not an idempotency key undoes the batch.
@@ -75,7 +79,7 @@ public final class PostgresJobStore: JobStore, Service {
         }
     }
 
-    private func insert(_ batch: InsertBatch, on db: some PostgresQueryRunner) async throws -> [InsertResult] {
+    func insert(_ batch: InsertBatch, on db: some PostgresQueryRunner) async throws -> [InsertResult] {
         var inserted: [String: Int] = [:]
         for row in try await db.rows(batch.insertQuery(), logger: logger) {
             inserted[try row.decode(String.self), default: 0] += 1

@@ -94,6 +94,7 @@ enum PostgresSchema {
         Migration(version: 7, name: "inbound", statements: PostgresInboundSchema.statements),
         Migration(version: 8, name: "flow_control", statements: PostgresFlowControlSchema.statements + PostgresFairClaim.statements),
         Migration(version: 9, name: "schedules", statements: PostgresScheduleSchema.statements),
+        Migration(version: 10, name: "unique", statements: PostgresUniqueSchema.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -46,7 +46,8 @@ enum SQLiteEventSchema {
             ("priority", column("priority")), ("queue", text("queue")), ("rerun_of", text("rerun_of")),
             ("result", raw("result")), ("run_at", time("run_at")), ("started_at", time("started_at")),
             ("state", text("state")), ("step", text("step")), ("tags", raw("tags")), ("tenant", text("tenant")),
-            ("timeout_seconds", raw("timeout_seconds")), ("type", text("type")), ("workflow_id", text("workflow_id")),
+            ("timeout_seconds", raw("timeout_seconds")), ("type", text("type")), ("unique_key", text("unique_key")),
+            ("workflow_id", text("workflow_id")),
         ]
         let parts = fields.enumerated().map { index, field in
             "'\(index == 0 ? "{" : ",")\"\(field.0)\":' || \(field.1)"

@@ -52,6 +52,11 @@ public final class SQLiteJobStore: JobStore {
             var created: [String] = []
             created.reserveCapacity(rows.count)
             for row in rows {
+                // Only jobs with `unique` look for a holder first; the single writer makes it race-free.
+                if row.unique != nil, let match = try Self.uniqueMatch(db, for: row) {
+                    Self.record(match, in: &results)
+                    continue
+                }
                 try insert.execute(arguments: row.arguments)
                 if db.changesCount == 1 {
                     results.append(InsertResult(job: row.job, created: true))
@@ -112,8 +117,8 @@ public final class SQLiteJobStore: JobStore {
     static let insertSQL = """
         INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, max_attempts, backoff,
             timeout_seconds, idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of,
-            created_by, concurrency_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            created_by, concurrency_key, unique_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
         """
 
@@ -128,6 +133,8 @@ public final class SQLiteJobStore: JobStore {
 struct InsertRow {
     let job: Job
     let arguments: StatementArguments
+    /// Checked in the write transaction before the row goes in (``SQLiteJobStore/uniqueMatch(_:for:)``).
+    let unique: UniqueOptions?
 
     init(_ new: NewJob, backoffJSON: String) throws {
         let state = new.initialState
@@ -137,13 +144,15 @@ struct InsertRow {
             timeoutSeconds: new.timeoutSeconds, idempotencyKey: new.idempotencyKey, tags: new.tags, tenant: new.tenant,
             metadata: new.metadata, errors: [], result: nil, createdAt: new.createdAt, startedAt: nil, finishedAt: nil,
             leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, workflowID: new.workflowID, step: new.step,
-            rerunOf: new.rerunOf, createdBy: new.createdBy, concurrencyKey: new.resolvedConcurrencyKey)
+            rerunOf: new.rerunOf, createdBy: new.createdBy, concurrencyKey: new.resolvedConcurrencyKey,
+            uniqueKey: new.unique?.key)
+        unique = new.unique
         let values: [(any DatabaseValueConvertible)?] = [
             new.id, new.type, new.queue, state.rawValue, new.priority, try SQLiteRow.json(new.payload),
             SQLiteRow.millis(new.runAt), new.maxAttempts, backoffJSON, new.timeoutSeconds,
             new.idempotencyKey, try SQLiteRow.json(new.tags), new.tenant, try SQLiteRow.json(new.metadata),
             SQLiteRow.millis(new.createdAt), new.workflowID, new.step, new.rerunOf, new.createdBy,
-            new.resolvedConcurrencyKey,
+            new.resolvedConcurrencyKey, new.unique?.key,
         ]
         arguments = StatementArguments(values)
     }

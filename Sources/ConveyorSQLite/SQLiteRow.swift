@@ -8,7 +8,8 @@ enum SQLiteRow {
     static let jobColumns = """
         id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
         idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key
+        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key,
+        unique_key
         """
 
     /// Rounds, as the JSON timestamps do: times are whole milliseconds from the clock on,
@@ -48,6 +49,6 @@ enum SQLiteRow {
             createdAt: date(row[17]), startedAt: date(row[18] as Int64?), finishedAt: date(row[19] as Int64?),
             leaseOwner: row[20], leaseExpiresAt: date(row[21] as Int64?), cancelRequested: row[22],
             workflowID: row[23], step: row[24], rerunOf: row[25], createdBy: row[26],
-            concurrencyKey: row[27])
+            concurrencyKey: row[27], uniqueKey: row[28])
     }
 }

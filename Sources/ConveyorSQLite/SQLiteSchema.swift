@@ -57,6 +57,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-inbound", migrate: SQLiteInboundSchema.migrate)
         migrator.registerMigration("v8-flow-control", migrate: SQLiteFlowControlSchema.migrate)
         migrator.registerMigration("v9-schedules", migrate: SQLiteScheduleSchema.migrate)
+        migrator.registerMigration("v10-unique", migrate: SQLiteUniqueSchema.migrate)
         return migrator
     }
 }

@@ -20,9 +20,11 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
     /// What caps, rate limits, fairness and circuit breakers count the job under; the
     /// tenant when absent (see docs/flow-control.md).
     public var concurrencyKey: String?
+    /// At most one job per key at a time; see ``UniqueOptions`` and docs/unique-jobs.md.
+    public var unique: UniqueOptions?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case type, queue, payload, priority, backoff, tags, tenant, metadata
+        case type, queue, payload, priority, backoff, tags, tenant, metadata, unique
         case runAt = "run_at"
         case delaySeconds = "delay_seconds"
         case maxAttempts = "max_attempts"
@@ -35,7 +37,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         type: String, queue: String? = nil, payload: JSONValue? = nil, priority: Int? = nil, runAt: Date? = nil,
         delaySeconds: Double? = nil, maxAttempts: Int? = nil, backoff: BackoffPolicy? = nil,
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String]? = nil, tenant: String? = nil,
-        metadata: JSONValue? = nil, concurrencyKey: String? = nil
+        metadata: JSONValue? = nil, concurrencyKey: String? = nil, unique: UniqueOptions? = nil
     ) {
         self.type = type
         self.queue = queue
@@ -51,6 +53,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         self.tenant = tenant
         self.metadata = metadata
         self.concurrencyKey = concurrencyKey
+        self.unique = unique
     }
 
     public init(from decoder: Decoder) throws {
@@ -70,6 +73,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         tenant = try c.decodeIfPresent(String.self, forKey: .tenant)
         metadata = try c.decodeIfPresent(JSONValue.self, forKey: .metadata)
         concurrencyKey = try c.decodeIfPresent(String.self, forKey: .concurrencyKey)
+        unique = try c.decodeIfPresent(UniqueOptions.self, forKey: .unique)
     }
 
     /// Validates the request against its type's defaults and limits, and builds the job.
@@ -112,6 +116,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         check(metadata.objectValue != nil, "metadata", "must be a JSON object")
         check(payload?.containsNUL != true, "payload", "must not contain the NUL character (\\u0000)")
         check(!metadata.containsNUL, "metadata", "must not contain the NUL character (\\u0000)")
+        if let unique { failures += unique.validate() }
 
         guard failures.isEmpty else { throw .invalid(failures) }
         let runAt = self.runAt ?? now.addingTimeInterval(delaySeconds ?? 0)
@@ -119,7 +124,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
             type: type, queue: queue, priority: priority, payload: payload ?? .object([:]),
             runAt: runAt, maxAttempts: maxAttempts, backoff: backoff, timeoutSeconds: timeout,
             idempotencyKey: idempotencyKey, tags: tags, tenant: tenant, metadata: metadata, createdAt: now,
-            concurrencyKey: concurrencyKey)
+            concurrencyKey: concurrencyKey, unique: unique)
     }
 
     /// Queue and tenant names: short, printable, safe in URLs and metric labels.

@@ -96,6 +96,10 @@ public final class Conveyor: Sendable {
         let results = try await store.insertJobs(jobs)
         var queues: Set<EngineSignal> = []
         var counts: [String: [String: Int]] = [:]
+        for result in results where result.disposition == .replaced && result.job.state == .queued {
+            // A debounce that made its job due now (docs/unique-jobs.md).
+            queues.insert(.jobsAvailable(queue: result.job.queue))
+        }
         for result in results where result.created {
             queues.insert(.eventsAppended)
             if result.job.state == .queued { queues.insert(.jobsAvailable(queue: result.job.queue)) }

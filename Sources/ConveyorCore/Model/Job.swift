@@ -37,6 +37,8 @@ public struct Job: Codable, Sendable, Hashable {
     /// What per-key concurrency caps, rate limits, fairness and circuit breakers count
     /// this job under (see docs/flow-control.md). The tenant unless the job names one.
     public var concurrencyKey: String
+    /// The ``UniqueOptions/key`` it was enqueued with; nil for jobs enqueued without `unique`.
+    public var uniqueKey: String?
 
     enum CodingKeys: String, CodingKey {
         case id, type, queue, state, priority, payload, attempt, backoff, tags, tenant, metadata, errors, result, step
@@ -54,6 +56,7 @@ public struct Job: Codable, Sendable, Hashable {
         case rerunOf = "rerun_of"
         case createdBy = "created_by"
         case concurrencyKey = "concurrency_key"
+        case uniqueKey = "unique_key"
     }
 
     public init(
@@ -62,7 +65,7 @@ public struct Job: Codable, Sendable, Hashable {
         idempotencyKey: String?, tags: [String], tenant: String, metadata: JSONValue, errors: [AttemptError],
         result: JSONValue?, createdAt: Date, startedAt: Date?, finishedAt: Date?, leaseOwner: String?,
         leaseExpiresAt: Date?, cancelRequested: Bool, workflowID: String?, step: String?, rerunOf: String?,
-        createdBy: String? = nil, concurrencyKey: String? = nil
+        createdBy: String? = nil, concurrencyKey: String? = nil, uniqueKey: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -92,6 +95,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.rerunOf = rerunOf
         self.createdBy = createdBy
         self.concurrencyKey = concurrencyKey ?? tenant
+        self.uniqueKey = uniqueKey
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -125,5 +129,6 @@ public struct Job: Codable, Sendable, Hashable {
         try c.encode(step, forKey: .step)
         try c.encode(rerunOf, forKey: .rerunOf)
         try c.encode(createdBy, forKey: .createdBy)
+        try c.encode(uniqueKey, forKey: .uniqueKey)
     }
 }

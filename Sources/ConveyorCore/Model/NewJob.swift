@@ -24,6 +24,9 @@ public struct NewJob: Sendable, Hashable {
     public var createdBy: String?
     /// See ``Job/concurrencyKey``; nil means the tenant.
     public var concurrencyKey: String?
+    /// At most one job per key while one holds it (see ``UniqueOptions``); stored as the
+    /// job's `unique_key`. Nil: the plain insert.
+    public var unique: UniqueOptions?
 
     /// The key the job is stored under.
     public var resolvedConcurrencyKey: String { concurrencyKey ?? tenant }
@@ -34,7 +37,7 @@ public struct NewJob: Sendable, Hashable {
         timeoutSeconds: Double? = nil, idempotencyKey: String? = nil, tags: [String] = [],
         tenant: String = "default", metadata: JSONValue = .object([:]), createdAt: Date,
         workflowID: String? = nil, step: String? = nil, rerunOf: String? = nil,
-        createdBy: String? = nil, concurrencyKey: String? = nil
+        createdBy: String? = nil, concurrencyKey: String? = nil, unique: UniqueOptions? = nil
     ) {
         // The id carries the creation time, so it comes from the same clock as `createdAt`.
         self.id = id ?? JobID.make(at: createdAt)
@@ -56,6 +59,7 @@ public struct NewJob: Sendable, Hashable {
         self.rerunOf = rerunOf
         self.createdBy = createdBy
         self.concurrencyKey = concurrencyKey
+        self.unique = unique
     }
 
     /// A job due later starts `scheduled`; one due now is `queued` at once.

@@ -15,6 +15,11 @@ public protocol JobStore: WorkflowStore, EventBusStore, InboundStore, WebhookSto
 
     /// Inserts jobs in one transaction. A job whose `(tenant, idempotency_key)` exists
     /// already returns the existing job with `created == false` and inserts nothing.
+    /// A job with ``NewJob/unique`` whose key is held (by a stored job, or an earlier job
+    /// of the batch) returns the holder with ``InsertDisposition/uniqueConflict``, or
+    /// replaces a waiting holder's payload and `run_at` (``InsertDisposition/replaced``);
+    /// this holds under concurrent inserts, across nodes on PostgreSQL. Jobs without
+    /// `unique` take the plain path, with no extra statement.
     func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult]
 
     func job(id: String) async throws -> Job?
@@ -78,14 +83,40 @@ public protocol JobStore: WorkflowStore, EventBusStore, InboundStore, WebhookSto
 }
 
 public struct InsertResult: Sendable {
+    /// The job created, or the existing one that an idempotency or unique key matched.
     public var job: Job
-    /// False when an idempotency key matched an existing job.
-    public var created: Bool
+    /// What the insert did with the new job.
+    public var disposition: InsertDisposition
+
+    /// True when a job was created; false when an idempotency key or a unique key matched
+    /// an existing job, which ``job`` is.
+    public var created: Bool { disposition == .created }
+
+    /// True when a unique key matched: `job` holds the key (``InsertDisposition/uniqueConflict``
+    /// or ``InsertDisposition/replaced``).
+    public var uniqueConflict: Bool { disposition == .uniqueConflict || disposition == .replaced }
 
     public init(job: Job, created: Bool) {
-        self.job = job
-        self.created = created
+        self.init(job: job, disposition: created ? .created : .idempotent)
     }
+
+    public init(job: Job, disposition: InsertDisposition) {
+        self.job = job
+        self.disposition = disposition
+    }
+}
+
+/// What ``JobStore/insertJobs(_:)`` did with one new job.
+public enum InsertDisposition: String, Sendable, Hashable, Codable {
+    /// Inserted.
+    case created
+    /// Its idempotency key matched an existing job; nothing was written.
+    case idempotent
+    /// Its unique key is held by an existing job (``UniqueOptions``); nothing was written.
+    case uniqueConflict = "unique_conflict"
+    /// Its unique key is held by a waiting job, which took the new payload and `run_at`
+    /// (``UniqueOptions/replace``).
+    case replaced
 }
 
 public struct LeaseReport: Sendable, Equatable {

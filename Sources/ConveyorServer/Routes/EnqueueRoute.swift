@@ -21,8 +21,9 @@ struct EnqueueRoute {
             return try await enqueueBatch(body, as: caller)
         }
         let result = try await conveyor.enqueue([try body.decode(EnqueueRequest.self)], as: caller)[0]
-        // 200 on an idempotent repeat tells the client nothing new was made.
-        guard result.created else { return try .json(result.job) }
+        // 200 on an idempotent repeat or a unique key's match tells the client nothing new
+        // was made; a unique match adds `unique_conflict` (and `replaced`) to the job.
+        guard result.created else { return try .json(EnqueueResponse(result)) }
         return try .json(result.job, status: .created, headers: Self.location(of: result.job))
     }
 
