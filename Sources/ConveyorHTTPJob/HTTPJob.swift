@@ -9,8 +9,11 @@ import NIOHTTP1
 ///
 /// - A 2xx response succeeds; the job's result is a ``Response``. The status decides even
 ///   if the body then breaks off or stalls: the receiver has done the work.
-/// - 408, 429, 5xx, connection errors and timeouts are retried. A `Retry-After` header sets
+/// - 408, 5xx, connection errors and timeouts are retried. A `Retry-After` header sets
 ///   the delay (``JobControl/retry(after:reason:)``); without one, the job's backoff applies.
+/// - 429 is the upstream's rate limit: the job runs again after `Retry-After` (30 s without
+///   one, at most an hour) without spending an attempt (``JobControl/rateLimited(retryAfter:pauseKey:)``);
+///   with `pause_key_on_429` in the payload, its queue's concurrency key waits too.
 /// - Any other 4xx fails the job at once (``JobControl/fail(_:)``): the request itself is
 ///   wrong, so repeating it cannot help.
 ///
@@ -30,6 +33,11 @@ public struct HTTPJob: JobHandler {
     public static let errorExcerptLimit = 1024
     /// The longest `Retry-After` honoured, so a bogus header cannot park a job for years.
     public static let maxRetryAfter: Duration = .seconds(86_400)
+    /// How long a 429 without a readable `Retry-After` holds the job.
+    public static let defaultRateLimitWait: Duration = .seconds(30)
+    /// The longest a 429 holds the job (and with `pause_key_on_429`, its key). A 429
+    /// spends no attempt, so past this the job simply asks again.
+    public static let maxRateLimitWait: Duration = .seconds(3600)
 
     let httpClient: HTTPClient
     let requestTimeout: TimeAmount
@@ -69,7 +77,8 @@ public struct HTTPJob: JobHandler {
                 metadata: ["target": "\(target)", "error": "\(describe(error))"])
         }
         return try StatusPolicy.outcome(
-            target: target, status: Int(response.status.code), headers: response.headers, body: body.bytes, now: Date())
+            target: target, status: Int(response.status.code), headers: response.headers, body: body.bytes, now: Date(),
+            pauseKey: payload.pauseKeyOn429)
     }
 
     private func describe(_ error: any Error) -> String {

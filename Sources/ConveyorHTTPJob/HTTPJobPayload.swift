@@ -13,6 +13,9 @@ extension HTTPJob {
     /// `body_base64` (raw bytes, sent as `application/octet-stream`), not both; a
     /// `content-type` header overrides either default.
     ///
+    /// `pause_key_on_429: true` makes a 429 pause the job's whole concurrency key in its
+    /// queue until the `Retry-After` time, not just this job (docs/flow-control.md).
+    ///
     /// Decoding validates everything that can be checked before sending, and Core decodes
     /// payloads at enqueue time, so a bad payload is a 422 then rather than a failed job later.
     public struct Payload: Codable, Sendable, Hashable {
@@ -26,17 +29,24 @@ extension HTTPJob {
         public var method: String
         public var headers: [String: String]
         public var body: Body?
+        /// On a 429, also hold every job of the same queue and concurrency key until the
+        /// upstream's `Retry-After` time.
+        public var pauseKeyOn429: Bool
 
-        public init(url: String, method: String = "POST", headers: [String: String] = [:], body: Body? = nil) {
+        public init(
+            url: String, method: String = "POST", headers: [String: String] = [:], body: Body? = nil, pauseKeyOn429: Bool = false
+        ) {
             self.url = url
             self.method = method
             self.headers = headers
             self.body = body
+            self.pauseKeyOn429 = pauseKeyOn429
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case url, method, headers, body
             case bodyBase64 = "body_base64"
+            case pauseKeyOn429 = "pause_key_on_429"
         }
 
         /// Headers Conveyor sets itself: the body decides its framing, and the job headers
@@ -86,6 +96,7 @@ extension HTTPJob {
             case (nil, nil):
                 body = nil
             }
+            pauseKeyOn429 = try c.decodeIfPresent(Bool.self, forKey: .pauseKeyOn429) ?? false
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -98,6 +109,7 @@ extension HTTPJob {
             case .bytes(let data): try c.encode(data.base64EncodedString(), forKey: .bodyBase64)
             case nil: break
             }
+            if pauseKeyOn429 { try c.encode(true, forKey: .pauseKeyOn429) }
         }
 
         static func isHTTPURL(_ text: String) -> Bool {

@@ -7,9 +7,13 @@ import NIOHTTP1
 /// a permanent failure.
 enum StatusPolicy {
     /// Returns the job's result for a 2xx response and throws for anything else.
-    static func outcome(target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date) throws
-        -> HTTPJob.Response
-    {
+    ///
+    /// A 429 is the upstream's rate limit, not a failure: the job waits for `Retry-After`
+    /// (``HTTPJob/defaultRateLimitWait`` without one, at most ``HTTPJob/maxRateLimitWait``)
+    /// without spending an attempt, and with `pauseKey` its whole concurrency key waits.
+    static func outcome(
+        target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date, pauseKey: Bool = false
+    ) throws -> HTTPJob.Response {
         if (200..<300).contains(status) {
             return HTTPJob.Response(
                 status: status, bodyExcerpt: BoundedBody.excerpt(body, limit: HTTPJob.excerptLimit),
@@ -17,6 +21,12 @@ enum StatusPolicy {
         }
         let error = HTTPJobError(
             target: target, status: status, detail: BoundedBody.excerpt(body, limit: HTTPJob.errorExcerptLimit))
+        if status == 429 {
+            let delay =
+                RetryAfter.delay(headers.first(name: "retry-after"), now: now, maximum: HTTPJob.maxRateLimitWait)
+                ?? HTTPJob.defaultRateLimitWait
+            throw JobControl.rateLimited(retryAfter: delay, pauseKey: pauseKey)
+        }
         if isRetryable(status) {
             if let delay = RetryAfter.delay(headers.first(name: "retry-after"), now: now, maximum: HTTPJob.maxRetryAfter) {
                 throw JobControl.retry(after: delay, reason: error.description)

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
-    @Option(help: "A JSON config file read at start-up, e.g. {\"schedules\": [...]} (env CONVEYOR_CONFIG; see docs/schedules.md).")
+    @Option(help: "A JSON config file read at start-up, e.g. {\"schedules\": [...], \"queues\": {...}, \"circuit_breakers\": {...}} (env CONVEYOR_CONFIG; see docs/schedules.md, docs/flow-control.md).")
     var config: String?
 
     @Option(help: "The address to listen on (env CONVEYOR_HOST; default 127.0.0.1).")
@@ -47,8 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
         let inboundSources = try inboundOptions.configured()
         let webhookSettings = try webhookOptions.settings()
         let configFile = try ConfigFile.load(option: config)
-        let runtime = try Runtime.bootstrap(options: engine)
+        let runtime = try Runtime.bootstrap(options: engine, handlers: configFile.handlers())
         let schedules = try runtime.configuredSchedules(configFile)
+        let queueSettings = try runtime.configuredQueues(configFile)
         // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         // The store's services start first and stop last; /readyz says not ready until
@@ -61,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: configuration,
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + schedules,
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + schedules + queueSettings,
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

@@ -13,14 +13,19 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Outbound webhooks") var webhookOptions: WebhookOptions
 
+    @Option(help: "A JSON config file read at start-up; a worker applies its queues and circuit_breakers (env CONVEYOR_CONFIG; see docs/flow-control.md).")
+    var config: String?
+
     func run() async throws {
         let queues = try engine.queueConfigurations()
-        let runtime = try Runtime.bootstrap(options: engine)
+        let configFile = try ConfigFile.load(option: config)
+        let runtime = try Runtime.bootstrap(options: engine, handlers: configFile.handlers())
+        let queueSettings = try runtime.configuredQueues(configFile)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         let webhookSettings = try webhookOptions.settings()
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
-        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks
+        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + queueSettings
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

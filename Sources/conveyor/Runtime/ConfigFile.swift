@@ -10,9 +10,14 @@ import ServiceLifecycle
 struct ConfigFile: Decodable, Sendable {
     /// Cron schedules (docs/schedules.md), kept in step with the stored ones at start-up.
     var schedules: [ScheduleRequest]?
+    /// Queue limits and fairness by queue name (docs/flow-control.md); `paused` is refused.
+    var queues: [String: QueueSettingsPatch]?
+    /// Circuit breakers by job type, overriding the handlers' defaults.
+    var circuitBreakers: [String: CircuitBreakerPolicy]?
 
     enum Key: String, CodingKey, CaseIterable {
-        case schedules
+        case schedules, queues
+        case circuitBreakers = "circuit_breakers"
     }
 
     struct AnyKey: CodingKey {
@@ -22,8 +27,13 @@ struct ConfigFile: Decodable, Sendable {
         init?(intValue: Int) { nil }
     }
 
-    init(schedules: [ScheduleRequest]? = nil) {
+    init(
+        schedules: [ScheduleRequest]? = nil, queues: [String: QueueSettingsPatch]? = nil,
+        circuitBreakers: [String: CircuitBreakerPolicy]? = nil
+    ) {
         self.schedules = schedules
+        self.queues = queues
+        self.circuitBreakers = circuitBreakers
     }
 
     init(from decoder: Decoder) throws {
@@ -34,6 +44,8 @@ struct ConfigFile: Decodable, Sendable {
         }
         let c = try decoder.container(keyedBy: Key.self)
         schedules = try c.decodeIfPresent([ScheduleRequest].self, forKey: .schedules)
+        queues = try c.decodeIfPresent([String: QueueSettingsPatch].self, forKey: .queues)
+        circuitBreakers = try c.decodeIfPresent([String: CircuitBreakerPolicy].self, forKey: .circuitBreakers)
     }
 
     /// Reads and decodes the file; every failure names the file and what is wrong.
@@ -80,5 +92,33 @@ extension Runtime {
         } catch let error as ConveyorError {
             throw ValidationError("Config file schedules: \(error.message)")
         }
+    }
+}
+
+extension Runtime {
+    /// The service that applies the file's queue settings once the store is migrated;
+    /// none without a `queues` key. A bad setting stops the start with the reason.
+    func configuredQueues(_ file: ConfigFile) throws -> [any Service] {
+        guard let queues = file.queues else { return [] }
+        do {
+            return [try ConfiguredQueues(conveyor: conveyor, queues: queues)]
+        } catch {
+            throw ValidationError("Config file queues: \(error.message)")
+        }
+    }
+}
+
+extension ConfigFile {
+    /// The built-in handlers with the file's circuit breakers set. An unknown job type or
+    /// a bad policy stops the start, naming the registered types or the field.
+    func handlers(_ registry: JobRegistry = Runtime.builtInHandlers()) throws -> JobRegistry {
+        var registry = registry
+        guard let circuitBreakers else { return registry }
+        do {
+            try registry.applyCircuitBreakers(circuitBreakers)
+        } catch {
+            throw ValidationError("Config file circuit_breakers: \(error.message)")
+        }
+        return registry
     }
 }

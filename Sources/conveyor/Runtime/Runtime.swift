@@ -16,7 +16,9 @@ struct Runtime {
     let maintenance: MaintenanceConfiguration
 
     /// Sets up the process once: logging and metrics are global in Swift's server libraries.
-    static func bootstrap(options: EngineOptions) throws -> Runtime {
+    /// - Parameter handlers: The job types this process runs (the config file's circuit
+    ///   breakers applied); the built-in ones by default.
+    static func bootstrap(options: EngineOptions, handlers: JobRegistry = builtInHandlers()) throws -> Runtime {
         let level = try options.logLevelValue()
         let maintenance = try options.maintenanceConfiguration()
         LoggingSystem.bootstrap { label in
@@ -30,7 +32,7 @@ struct Runtime {
         let database = try options.databaseLocation()
         let backend = try database.openBackend(logger: logger)
         let conveyor = Conveyor(
-            store: backend.store, registry: builtInHandlers(), notifier: backend.notifier,
+            store: backend.store, registry: handlers, notifier: backend.notifier,
             metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore())
         return Runtime(
             conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend,

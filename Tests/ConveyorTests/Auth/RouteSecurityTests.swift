@@ -20,6 +20,14 @@ extension AuthTests {
         static let markers = ["victim-payload-marker", "victim-metadata-marker", "victim-idempotency-marker"]
         /// The secret of the seeded inbound source `fixture` (hmac-sha256, hex, `x-signature`).
         static let inboundSecret = "victim-inbound-secret"
+        /// The concurrency key of the owner's open circuit breaker.
+        static let victimCircuit = "victim-circuit"
+        /// Queues are shared: changing one needs an admin or a credential of tenant
+        /// `default`, so another tenant's caller is forbidden even with the scope.
+        static let queueOperatorRoutes = [
+            RouteKey(.patch, "/v1/queues/{name}"), RouteKey(.post, "/v1/queues/{name}/pause"),
+            RouteKey(.post, "/v1/queues/{name}/resume"),
+        ]
 
         /// How to call each route. `{job}` and `{key}` are replaced by the owner's job and key.
         struct Fixture {
@@ -44,6 +52,12 @@ extension AuthTests {
             RouteKey(.delete, "/v1/workflows/{id}"): Fixture(path: "/v1/workflows/{workflow}"),
             RouteKey(.post, "/v1/workflows/{id}/retry"): Fixture(path: "/v1/workflows/{workflow}/retry"),
             RouteKey(.get, "/v1/queues"): Fixture(path: "/v1/queues"),
+            RouteKey(.get, "/v1/queues/{name}"): Fixture(path: "/v1/queues/default"),
+            RouteKey(.patch, "/v1/queues/{name}"): Fixture(path: "/v1/queues/default", body: #"{"concurrency_limit":5}"#),
+            RouteKey(.post, "/v1/queues/{name}/pause"): Fixture(path: "/v1/queues/default/pause"),
+            RouteKey(.post, "/v1/queues/{name}/resume"): Fixture(path: "/v1/queues/default/resume"),
+            RouteKey(.get, "/v1/circuits"): Fixture(path: "/v1/circuits?state=open"),
+            RouteKey(.post, "/v1/circuits/{key}/reset"): Fixture(path: "/v1/circuits/\(victimCircuit)/reset"),
             RouteKey(.get, "/v1/tenants"): Fixture(path: "/v1/tenants"),
             RouteKey(.post, "/v1/tenants"): Fixture(path: "/v1/tenants", body: #"{"id":"globex","limits":{"max_payload_bytes":1}}"#),
             RouteKey(.get, "/v1/api-keys"): Fixture(path: "/v1/api-keys?tenant=globex"),
@@ -131,6 +145,7 @@ extension AuthTests {
                     InboundSource(
                         name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
                         signatureHeader: "x-signature"))
+                try await openCircuit(harness.store, key: RouteSecurityTests.victimCircuit, tenant: RouteSecurityTests.owner)
             }
 
             static func seedEventBus(_ conveyor: Conveyor, tenant: String) async throws -> (Trigger, Int64) {
@@ -197,8 +212,11 @@ extension AuthTests {
                 let missingWebhook = try await client.send(.get, "/v1/webhooks/\(absentID)", bearer: cases[5].token)
                 let missingDelivery = try await client.send(.post, "/v1/deliveries/\(absentID)/redeliver", bearer: cases[5].token)
                 let missingSchedule = try await client.send(.get, "/v1/schedules/\(absentID)", bearer: cases[5].token)
+                let missingCircuit = try await client.send(.post, "/v1/circuits/\(absentID)/reset", bearer: cases[5].token)
                 let missing =
-                    route.path.hasPrefix("/v1/schedules")
+                    route.path.hasPrefix("/v1/circuits")
+                    ? missingCircuit
+                    : route.path.hasPrefix("/v1/schedules")
                     ? missingSchedule
                     : route.path.hasPrefix("/v1/workflows")
                     ? missingWorkflow
@@ -237,6 +255,7 @@ extension AuthTests {
                                 .replacingOccurrences(of: world.workflow.id, with: "ID")
                                 .replacingOccurrences(of: world.webhook, with: "ID").replacingOccurrences(of: world.delivery, with: "ID")
                                 .replacingOccurrences(of: world.schedule, with: "ID")
+                                .replacingOccurrences(of: Self.victimCircuit, with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -279,7 +298,8 @@ extension AuthTests {
         /// owner's tenant, and reads only what is not tenant data.
         static func otherTenantStatus(route: RouteKey, scope: Scope) -> HTTPResponse.Status {
             if scope == .admin { return .forbidden }
-            if route.path.contains("{id}") { return .notFound }
+            if route.path.contains("{id}") || route == RouteKey(.post, "/v1/circuits/{key}/reset") { return .notFound }
+            if queueOperatorRoutes.contains(route) { return .forbidden }
             // Submitting and listing workflows name the owner's tenant.
             if route.path == "/v1/workflows" { return .forbidden }
             let namesTheOwner = [
@@ -300,7 +320,8 @@ extension AuthTests {
             let access = try #require(RouteScopes.table[route])
             let (path, body) = try world.request(route)
             let scopes: [Scope] = if case .scope(let s) = access { [s] } else { [] }
-            let token = try await world.harness.token(tenant: Self.owner, scopes: scopes)
+            let tenant = Self.queueOperatorRoutes.contains(route) ? Tenant.defaultID : Self.owner
+            let token = try await world.harness.token(tenant: tenant, scopes: scopes)
             try await world.harness.run { client in
                 let response: TestResponse
                 if access == .signature, let body {

@@ -106,7 +106,7 @@ import Testing
         }
     }
 
-    @Test func retryAfterDateSetsTheDelay() async throws {
+    @Test func a429WithARetryAfterDateWaitsWithoutSpendingAnAttempt() async throws {
         let date = Date().addingTimeInterval(120)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -117,15 +117,38 @@ import Testing
             let error = await #expect(throws: JobControl.self) {
                 try await handler().run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
             }
-            guard case .retry(let after, _) = error else {
-                Issue.record("expected JobControl.retry, got \(String(describing: error))")
+            guard case .rateLimited(let after, let pauseKey) = error else {
+                Issue.record("expected JobControl.rateLimited, got \(String(describing: error))")
                 return
             }
             #expect(after > .seconds(100) && after <= .seconds(121))
+            #expect(!pauseKey)
         }
     }
 
-    @Test(arguments: [408, 429, 502, 504])
+    /// A 429 is a rate limit: Retry-After (30 s without one, at most an hour), no attempt
+    /// spent, and the key paused only when the payload opts in.
+    @Test(arguments: [
+        (nil, false, Duration.seconds(30)), ("7", true, .seconds(7)), ("nonsense", true, .seconds(30)),
+        ("999999", false, .seconds(3600)),
+    ] as [(String?, Bool, Duration)])
+    func a429IsRateLimited(retryAfter: String?, pauseKey: Bool, expected: Duration) async throws {
+        let headers: HTTPFields = retryAfter.map { [.retryAfter: $0] } ?? [:]
+        try await LoopbackReceiver.with({ _ in .text(429, "slow down", headers: headers) }) { receiver in
+            let body = #"{"url":"\#(receiver.url())"\#(pauseKey ? #","pause_key_on_429":true"# : "")}"#
+            let error = await #expect(throws: JobControl.self) {
+                try await handler().run(payload(body), context: context)
+            }
+            guard case .rateLimited(let after, let paused) = error else {
+                Issue.record("expected JobControl.rateLimited, got \(String(describing: error))")
+                return
+            }
+            #expect(after == expected)
+            #expect(paused == pauseKey)
+        }
+    }
+
+    @Test(arguments: [408, 502, 504])
     func retryableStatusesWithoutRetryAfterUseBackoff(status: Int) async throws {
         try await LoopbackReceiver.with({ _ in .text(status, "later") }) { receiver in
             let error = await #expect(throws: HTTPJobError.self) {
