@@ -1,3 +1,4 @@
+import ConveyorClient
 import ConveyorCore
 import ConveyorServer
 import Foundation
@@ -206,5 +207,41 @@ struct QueueRoutesTests {
             throw error
         }
         try await stop()
+    }
+}
+
+/// The typed client's queue and circuit calls against the real API over a socket.
+@Suite("Queue routes client")
+struct QueueRoutesClientTests {
+    @Test func clientPatchesPausesAndResetsWithTheSameDTOs() async throws {
+        let h = try await ServerHarness()
+        try await openCircuit(h.conveyor.store, key: "site-a")
+        try await h.withClient { client in
+            var detail = try await client.updateQueue(
+                "mail", settings: QueueSettingsPatch(concurrencyLimit: .set(4), keyRateLimit: .set(RateLimit(count: 10, periodSeconds: 60))))
+            #expect(detail.settings.concurrencyLimit == 4 && detail.settings.keyRateLimit?.count == 10)
+            detail = try await client.updateQueue("mail", settings: QueueSettingsPatch(concurrencyLimit: .clear))
+            #expect(detail.settings.concurrencyLimit == nil && detail.settings.keyRateLimit?.count == 10)
+            do {
+                try await client.updateQueue("mail", settings: QueueSettingsPatch(keyConcurrencyLimit: .set(0)))
+                Issue.record("accepted a zero limit")
+            } catch let error as ConveyorClientError {
+                #expect(error.status == 422 && error.problem?.fields == ["key_concurrency_limit"])
+            }
+
+            #expect(try await client.pauseQueue("mail").paused)
+            #expect(try await client.queue("mail").paused)
+            #expect(try await client.resumeQueue("mail").paused == false)
+
+            #expect(try await client.circuits(state: .open).map(\.key) == ["site-a"])
+            #expect(try await client.circuits(state: .closed).isEmpty)
+            do {
+                try await client.resetCircuit(key: "site-a", type: "nope")
+                Issue.record("reset a breaker that does not exist")
+            } catch let error as ConveyorClientError {
+                #expect(error.status == 404)
+            }
+            #expect(try await client.resetCircuit(key: "site-a").map(\.state) == [.closed])
+        }
     }
 }
