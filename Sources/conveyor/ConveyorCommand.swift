@@ -7,7 +7,7 @@ struct ConveyorCommand: AsyncParsableCommand {
         abstract: "Jobs, workflows and events for Swift and anything that speaks HTTP.",
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobsCommand.self, WorkflowsCommand.self,
-            BenchCommand.self, AdminCommand.self, SchedulesCommand.self,
+            BenchCommand.self, AdminCommand.self, SchedulesCommand.self, QueuesCommand.self, CircuitsCommand.self,
         ]
     )
 }
