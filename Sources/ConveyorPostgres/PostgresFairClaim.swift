@@ -60,6 +60,7 @@ enum PostgresFairClaim {
             after_key text COLLATE "C";
             k text COLLATE "C";
             wrapped boolean := false;
+            walk_ended boolean := false;
             visited integer := 0;
             c_keys text[] := '{}';
             c_allow integer[] := '{}';
@@ -116,74 +117,94 @@ enum PostgresFairClaim {
             END LOOP;
 
             -- Walk the keys that have queued jobs, from just after the last one served,
-            -- wrapping once, until there is a key per free slot.
+            -- wrapping once, until there is a key per free slot; share the slots among them;
+            -- walk on while slots are left (a key held back by a breaker gives none).
             start_key := COALESCE(s.cursor, '');
             after_key := start_key;
-            WHILE cardinality(c_keys) < budget - cardinality(picked) AND visited < 2000 LOOP
-                k := NULL;
-                SELECT j.concurrency_key INTO k FROM conveyor_jobs j
-                WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key > after_key
-                ORDER BY j.concurrency_key LIMIT 1;
-                IF k IS NULL THEN
-                    EXIT WHEN wrapped OR start_key = '';
-                    wrapped := true;
-                    after_key := '';
-                    CONTINUE;
-                END IF;
-                EXIT WHEN wrapped AND k > start_key;
-                visited := visited + 1;
-                after_key := k;
-                SELECT * INTO kr FROM conveyor_key_room(p_queue, k, p_now, s,
-                    COALESCE((running->>k)::integer, 0), COALESCE((taken->>k)::integer, 0),
-                    budget - cardinality(picked));
-                IF kr.room > 0 THEN
-                    c_keys := c_keys || k::text;
-                    c_allow := c_allow || kr.room;
-                    c_taken := c_taken || 0;
-                    c_done := c_done || false;
-                    IF kr.tokens IS NOT NULL AND NOT buckets ? k THEN
-                        buckets := jsonb_set(buckets, ARRAY[k::text], to_jsonb(kr.tokens));
+            WHILE cardinality(picked) < budget AND NOT walk_ended LOOP
+                c_keys := '{}';
+                c_allow := '{}';
+                c_taken := '{}';
+                c_done := '{}';
+                WHILE cardinality(c_keys) < budget - cardinality(picked) LOOP
+                    IF visited >= 2000 THEN
+                        walk_ended := true;
+                        EXIT;
                     END IF;
-                END IF;
-                EXIT WHEN wrapped AND k = start_key;
-            END LOOP;
+                    k := NULL;
+                    SELECT j.concurrency_key INTO k FROM conveyor_jobs j
+                    WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key > after_key
+                    ORDER BY j.concurrency_key LIMIT 1;
+                    IF k IS NULL THEN
+                        IF wrapped OR start_key = '' THEN
+                            walk_ended := true;
+                            EXIT;
+                        END IF;
+                        wrapped := true;
+                        after_key := '';
+                        CONTINUE;
+                    END IF;
+                    IF wrapped AND k > start_key THEN
+                        walk_ended := true;
+                        EXIT;
+                    END IF;
+                    visited := visited + 1;
+                    after_key := k;
+                    SELECT * INTO kr FROM conveyor_key_room(p_queue, k, p_now, s,
+                        COALESCE((running->>k)::integer, 0), COALESCE((taken->>k)::integer, 0),
+                        budget - cardinality(picked));
+                    IF kr.room > 0 THEN
+                        c_keys := c_keys || k::text;
+                        c_allow := c_allow || kr.room;
+                        c_taken := c_taken || 0;
+                        c_done := c_done || false;
+                        IF kr.tokens IS NOT NULL AND NOT buckets ? k THEN
+                            buckets := jsonb_set(buckets, ARRAY[k::text], to_jsonb(kr.tokens));
+                        END IF;
+                    END IF;
+                    IF wrapped AND k = start_key THEN
+                        walk_ended := true;
+                        EXIT;
+                    END IF;
+                END LOOP;
 
-            -- Share the free slots: an equal quantum per key per pass, up to its allowance;
-            -- what a short key leaves goes to the others in the next pass.
-            remaining := budget - cardinality(picked);
-            WHILE remaining > 0 LOOP
-                open_count := 0;
-                FOR i IN 1 .. cardinality(c_keys) LOOP
-                    IF NOT c_done[i] AND c_taken[i] < c_allow[i] THEN
-                        open_count := open_count + 1;
-                    END IF;
+                -- Share the free slots: an equal quantum per key per pass, up to its
+                -- allowance; what a short key leaves goes to the others in the next pass.
+                remaining := budget - cardinality(picked);
+                WHILE remaining > 0 LOOP
+                    open_count := 0;
+                    FOR i IN 1 .. cardinality(c_keys) LOOP
+                        IF NOT c_done[i] AND c_taken[i] < c_allow[i] THEN
+                            open_count := open_count + 1;
+                        END IF;
+                    END LOOP;
+                    EXIT WHEN open_count = 0;
+                    quantum := greatest(1, (remaining + open_count - 1) / open_count);
+                    progressed := false;
+                    FOR i IN 1 .. cardinality(c_keys) LOOP
+                        CONTINUE WHEN c_done[i] OR c_taken[i] >= c_allow[i];
+                        EXIT WHEN remaining <= 0;
+                        want := least(quantum, c_allow[i] - c_taken[i], remaining);
+                        SELECT COALESCE(array_agg(x.id), '{}') INTO got FROM (
+                            SELECT j.id FROM conveyor_jobs j
+                            WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key = c_keys[i]
+                                AND NOT EXISTS (SELECT 1 FROM conveyor_circuits c
+                                                WHERE c.type = j.type AND c.key = j.concurrency_key AND c.state <> 'closed')
+                            ORDER BY j.priority DESC, j.run_at, j.id LIMIT want OFFSET c_taken[i]) x;
+                        IF cardinality(got) < want THEN
+                            c_done[i] := true;
+                        END IF;
+                        c_taken[i] := c_taken[i] + cardinality(got);
+                        taken := jsonb_set(taken, ARRAY[c_keys[i]],
+                            to_jsonb(COALESCE((taken->>c_keys[i])::integer, 0) + cardinality(got)));
+                        picked := picked || got;
+                        remaining := remaining - cardinality(got);
+                        IF cardinality(got) > 0 THEN
+                            progressed := true;
+                        END IF;
+                    END LOOP;
+                    EXIT WHEN NOT progressed;
                 END LOOP;
-                EXIT WHEN open_count = 0;
-                quantum := greatest(1, (remaining + open_count - 1) / open_count);
-                progressed := false;
-                FOR i IN 1 .. cardinality(c_keys) LOOP
-                    CONTINUE WHEN c_done[i] OR c_taken[i] >= c_allow[i];
-                    EXIT WHEN remaining <= 0;
-                    want := least(quantum, c_allow[i] - c_taken[i], remaining);
-                    SELECT COALESCE(array_agg(x.id), '{}') INTO got FROM (
-                        SELECT j.id FROM conveyor_jobs j
-                        WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key = c_keys[i]
-                            AND NOT EXISTS (SELECT 1 FROM conveyor_circuits c
-                                            WHERE c.type = j.type AND c.key = j.concurrency_key AND c.state <> 'closed')
-                        ORDER BY j.priority DESC, j.run_at, j.id LIMIT want OFFSET c_taken[i]) x;
-                    IF cardinality(got) < want THEN
-                        c_done[i] := true;
-                    END IF;
-                    c_taken[i] := c_taken[i] + cardinality(got);
-                    taken := jsonb_set(taken, ARRAY[c_keys[i]],
-                        to_jsonb(COALESCE((taken->>c_keys[i])::integer, 0) + cardinality(got)));
-                    picked := picked || got;
-                    remaining := remaining - cardinality(got);
-                    IF cardinality(got) > 0 THEN
-                        progressed := true;
-                    END IF;
-                END LOOP;
-                EXIT WHEN NOT progressed;
             END LOOP;
 
             IF s.queue IS NOT NULL THEN

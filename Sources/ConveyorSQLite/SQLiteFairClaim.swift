@@ -142,32 +142,61 @@ struct SQLiteFairClaim {
         }
 
         // Walk the keys that have queued jobs, in key order from just after the last one
-        // served, wrapping once, until there is a key per free slot.
-        var candidates: [Candidate] = []
+        // served, wrapping once, until there is a key per free slot; share the slots among
+        // them; walk on while slots are left (a key whose jobs are all held back by a
+        // breaker gives none).
         let start = controls.cursor ?? ""
         var after = start
         var wrapped = false
         var visited = 0
-        while candidates.count < budget - picked.count, visited < Self.maxKeysVisited {
-            guard let key = try nextKey(after: after) else {
-                if wrapped || start.isEmpty { break }
-                wrapped = true
-                after = ""
-                continue
+        var walkEnded = false
+        while picked.count < budget && !walkEnded {
+            var candidates: [Candidate] = []
+            while candidates.count < budget - picked.count {
+                guard visited < Self.maxKeysVisited else {
+                    walkEnded = true
+                    break
+                }
+                guard let key = try nextKey(after: after) else {
+                    if wrapped || start.isEmpty {
+                        walkEnded = true
+                        break
+                    }
+                    wrapped = true
+                    after = ""
+                    continue
+                }
+                if wrapped && key > start {
+                    walkEnded = true
+                    break
+                }
+                visited += 1
+                after = key
+                let room = try allowance(key)
+                if room > 0 {
+                    candidates.append(Candidate(key: key, allowance: room, blockedTypes: blocked[key] ?? []))
+                }
+                if wrapped && key == start {
+                    walkEnded = true
+                    break
+                }
             }
-            if wrapped && key > start { break }
-            visited += 1
-            after = key
-            let room = try allowance(key)
-            if room > 0 {
-                candidates.append(Candidate(key: key, allowance: room, blockedTypes: blocked[key] ?? []))
+            let taken = try share(&candidates, slots: budget - picked.count)
+            for candidate in candidates where candidate.taken > 0 {
+                takenByKey[candidate.key, default: 0] += candidate.taken
             }
-            if wrapped && key == start { break }
+            picked += taken
         }
 
-        // Share the free slots: each key gets an equal quantum per pass, up to its
-        // allowance; what a short key leaves goes to the others in the next pass.
-        var remaining = budget - picked.count
+        try save(picked: picked.count, queueTokens: queueTokens, buckets: buckets, takenByKey: takenByKey, cursor: after)
+        return picked
+    }
+
+    /// Shares `slots` among the candidates: each gets an equal quantum per pass, up to its
+    /// allowance; what a short key leaves goes to the others in the next pass.
+    private func share(_ candidates: inout [Candidate], slots: Int) throws -> [String] {
+        var picked: [String] = []
+        var remaining = slots
         while remaining > 0 {
             let open = candidates.indices.filter { !candidates[$0].exhausted && candidates[$0].taken < candidates[$0].allowance }
             guard !open.isEmpty else { break }
@@ -178,15 +207,12 @@ struct SQLiteFairClaim {
                 let ids = try jobs(of: candidates[i], limit: want)
                 if ids.count < want { candidates[i].exhausted = true }
                 candidates[i].taken += ids.count
-                takenByKey[candidates[i].key, default: 0] += ids.count
                 picked += ids
                 remaining -= ids.count
                 progressed = progressed || !ids.isEmpty
             }
             if !progressed { break }
         }
-
-        try save(picked: picked.count, queueTokens: queueTokens, buckets: buckets, takenByKey: takenByKey, cursor: after)
         return picked
     }
 

@@ -17,6 +17,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "SSE clients connected while the latency phase runs (0: skip the SSE measurement).") var sseClients = 0
     @Flag(help: "Also measure webhooks: state change to receipt on loopback, and deliveries/s to one endpoint.") var webhook = false
     @Option(help: "Events in the webhook throughput burst.") var webhookBurst = 5_000
+    @Option(help: "Distinct concurrency keys the jobs are spread over (0: every job under the tenant, no flow control).")
+    var keys = 0
+    @Option(help: "With --keys: the most running jobs per key (the queue's key_concurrency_limit; claims go round robin).")
+    var keyLimit: Int?
 
     func run() async throws {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
@@ -41,16 +45,26 @@ struct BenchCommand: AsyncParsableCommand {
         let enqueuer = Conveyor(store: producer.store, registry: registry, notifier: producer.notifier, logger: logger)
         let runner = Conveyor(store: consumer.store, registry: registry, notifier: consumer.notifier, logger: logger)
         let job = EnqueueRequest(type: BenchJob.type, queue: queue, payload: [:])
+        if keys > 0 {
+            // Caps on every key make each claim take the fair path: the cost being measured.
+            let settings = QueueSettings(fair: true, keyConcurrencyLimit: keyLimit)
+            try await producer.store.setQueueSettings(settings, queue: queue, now: Date())
+        }
 
         print("machine: \(MachineDescription.current)")
         print("store: \(location), jobs: \(jobs), concurrency: \(concurrency), batch: \(batch)")
+        if keys > 0 { print("keys: \(keys), key limit: \(keyLimit.map(String.init) ?? "none"), fair claims") }
 
         // 1. Bulk enqueue, workers not running.
         let enqueueStart = ContinuousClock.now
         var remaining = jobs
         while remaining > 0 {
             let n = min(batch, remaining)
-            _ = try await enqueuer.enqueue(Array(repeating: job, count: n))
+            var requests = Array(repeating: job, count: n)
+            if keys > 0 {
+                for i in requests.indices { requests[i].concurrencyKey = "key-\((jobs - remaining + i) % keys)" }
+            }
+            _ = try await enqueuer.enqueue(requests)
             remaining -= n
         }
         let enqueueSeconds = enqueueStart.duration(to: .now).seconds

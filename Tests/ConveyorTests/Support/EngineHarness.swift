@@ -26,6 +26,7 @@ struct ScriptJob: JobHandler {
         case "fail": throw JobControl.fail("bad input")
         case "snooze": throw JobControl.snooze(.seconds(payload.seconds ?? 30))
         case "retry_after": throw JobControl.retry(after: .seconds(payload.seconds ?? 7), reason: "upstream said 429")
+        case "rate_limited": throw JobControl.rateLimited(retryAfter: .seconds(payload.seconds ?? 30), pauseKey: true)
         case "sleep":
             try await Task.sleep(for: .seconds(payload.seconds ?? 60))
             return "slept"
@@ -68,7 +69,7 @@ struct EngineHarness {
 
     static func start(
         kind: StoreKind = .sqlite, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
-        before: (any JobStore, ManualClock) async throws -> Void = { _, _ in }
+        circuitBreaker: CircuitBreakerPolicy? = nil, before: (any JobStore, ManualClock) async throws -> Void = { _, _ in }
     ) async throws -> EngineHarness {
         let store = try await kind.make()
         let clock = ManualClock()
@@ -76,6 +77,7 @@ struct EngineHarness {
         let starts = StartLog()
         var registry = JobRegistry()
         registry.register(ScriptJob(starts: starts))
+        registry.setCircuitBreaker(circuitBreaker, for: ScriptJob.type)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let conveyor = Conveyor(store: store, registry: registry, clock: clock, logger: logger)
