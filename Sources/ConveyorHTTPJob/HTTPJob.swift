@@ -35,6 +35,8 @@ public struct HTTPJob: JobHandler {
     public static let maxRetryAfter: Duration = .seconds(86_400)
     /// How long a 429 without a readable `Retry-After` holds the job.
     public static let defaultRateLimitWait: Duration = .seconds(30)
+    /// The shortest a 429 holds the job, whatever `Retry-After` says.
+    public static let minRateLimitWait: Duration = .seconds(1)
     /// The longest a 429 holds the job (and with `pause_key_on_429`, its key). A 429
     /// spends no attempt, so past this the job simply asks again.
     public static let maxRateLimitWait: Duration = .seconds(3600)

@@ -9,7 +9,8 @@ enum StatusPolicy {
     /// Returns the job's result for a 2xx response and throws for anything else.
     ///
     /// A 429 is the upstream's rate limit, not a failure: the job waits for `Retry-After`
-    /// (``HTTPJob/defaultRateLimitWait`` without one, at most ``HTTPJob/maxRateLimitWait``)
+    /// (``HTTPJob/defaultRateLimitWait`` without one, between ``HTTPJob/minRateLimitWait``
+    /// and ``HTTPJob/maxRateLimitWait``)
     /// without spending an attempt, and with `pauseKey` its whole concurrency key waits.
     static func outcome(
         target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date, pauseKey: Bool = false
@@ -22,10 +23,11 @@ enum StatusPolicy {
         let error = HTTPJobError(
             target: target, status: status, detail: BoundedBody.excerpt(body, limit: HTTPJob.errorExcerptLimit))
         if status == 429 {
-            let delay =
+            let asked =
                 RetryAfter.delay(headers.first(name: "retry-after"), now: now, maximum: HTTPJob.maxRateLimitWait)
                 ?? HTTPJob.defaultRateLimitWait
-            throw JobControl.rateLimited(retryAfter: delay, pauseKey: pauseKey)
+            // "Retry-After: 0" (or a date just past) must not turn into a claim-429-snooze busy loop.
+            throw JobControl.rateLimited(retryAfter: max(asked, HTTPJob.minRateLimitWait), pauseKey: pauseKey)
         }
         if isRetryable(status) {
             if let delay = RetryAfter.delay(headers.first(name: "retry-after"), now: now, maximum: HTTPJob.maxRetryAfter) {

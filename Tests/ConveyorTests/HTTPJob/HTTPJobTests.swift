@@ -4,7 +4,10 @@ import ConveyorHTTPJob
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The `http` handler against a real HTTP server on loopback.
@@ -130,7 +133,7 @@ import Testing
     /// spent, and the key paused only when the payload opts in.
     @Test(arguments: [
         (nil, false, Duration.seconds(30)), ("7", true, .seconds(7)), ("nonsense", true, .seconds(30)),
-        ("999999", false, .seconds(3600)),
+        ("999999", false, .seconds(3600)), ("0", false, .seconds(1)),
     ] as [(String?, Bool, Duration)])
     func a429IsRateLimited(retryAfter: String?, pauseKey: Bool, expected: Duration) async throws {
         let headers: HTTPFields = retryAfter.map { [.retryAfter: $0] } ?? [:]
@@ -145,6 +148,43 @@ import Testing
             }
             #expect(after == expected)
             #expect(paused == pauseKey)
+        }
+    }
+
+    /// Through the engine: a 429 spends no attempt, so a job with one attempt still
+    /// succeeds once the upstream lets it through, with no error recorded.
+    @Test func aRateLimitedJobSpendsNoAttempt() async throws {
+        let calls = Mutex(0)
+        try await LoopbackReceiver.with({ _ in
+            let n = calls.withLock { n in
+                n += 1
+                return n
+            }
+            return n == 1 ? .text(429, "slow down", headers: [.retryAfter: "1"]) : .text(200, "ok")
+        }) { receiver in
+            let store = try await StoreKind.sqlite.make()
+            var registry = JobRegistry()
+            registry.register(handler())
+            var logger = Logger(label: "test.http-429")
+            logger.logLevel = .critical
+            let conveyor = Conveyor(store: store, registry: registry, logger: logger)
+            let engine = ConveyorEngine(
+                conveyor: conveyor,
+                queues: [QueueWorkerConfiguration(queue: "default", concurrency: 1, pollInterval: .milliseconds(50))],
+                maintenance: MaintenanceConfiguration(stageInterval: .milliseconds(20), reapInterval: .milliseconds(50)))
+            let group = ServiceGroup(services: [engine], logger: logger)
+            let runner = Task { try await group.run() }
+            defer { runner.cancel() }
+            var request = EnqueueRequest(type: HTTPJob.type, payload: ["url": .string(receiver.url())])
+            request.maxAttempts = 1
+            let job = try await conveyor.enqueue([request])[0].job
+            try await waitUntil("the job to succeed after its 429") { try await store.job(id: job.id)?.state.isFinal == true }
+            let done = try #require(try await store.job(id: job.id))
+            #expect(done.state == .succeeded, "\(done.errors)")
+            #expect(done.errors.isEmpty)
+            #expect(calls.withLock { $0 } == 2)
+            await group.triggerGracefulShutdown()
+            try await runner.value
         }
     }
 
