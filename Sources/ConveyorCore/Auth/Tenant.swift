@@ -32,8 +32,9 @@ public struct Tenant: Codable, Sendable, Hashable {
 /// Per-tenant limits. `nil` means unlimited.
 ///
 /// Only ``maxPayloadBytes`` is enforced today (413 at enqueue). ``maxConcurrency`` and
-/// ``rateLimit`` are stored and reported so operators can set them now; the flow-control
-/// work enforces them in the workers.
+/// ``rateLimit`` are stored and reported but not enforced across queues: to cap a tenant,
+/// set a queue's `key_concurrency_limit` or `key_rate_limit`, which count per concurrency
+/// key, and the key defaults to the tenant (docs/flow-control.md).
 public struct TenantLimits: Codable, Sendable, Hashable {
     /// The most jobs of this tenant running at once, across all nodes.
     public var maxConcurrency: Int?
