@@ -27,12 +27,14 @@ extension SQLiteJobStore {
         }
     }
 
-    /// Built once per form: the statement cache is keyed by SQL text.
+    /// Built once per form: the statement cache is keyed by SQL text. The ids were picked
+    /// in this transaction, so they are queued: a `state` test here would make SQLite
+    /// walk every queued job through the state index instead of looking the ids up.
     private static func claimSQL(picking ids: String) -> String {
         """
         UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?,
             started_at = ?, cancel_requested = 0
-        WHERE id IN (\(ids)) AND state = 'queued'
+        WHERE id IN (\(ids))
         RETURNING id, type, queue, payload, attempt, max_attempts, backoff, timeout_seconds, tenant,
             run_at, created_at, priority, concurrency_key
         """
