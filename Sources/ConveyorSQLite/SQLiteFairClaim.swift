@@ -54,11 +54,13 @@ struct SQLiteFairClaim {
     /// A key the walk found with room to run jobs.
     private struct Candidate {
         var key: String
+        /// The key's most urgent queued job, found by the walk: with many keys most
+        /// claims take one job per key, and then need no second look.
+        var first: String
         var allowance: Int
         var blockedTypes: [String]
         var taken = 0
         var exhausted = false
-        var bucket: Double?
     }
 
     /// The ids to claim, at most `limit`. Writes the buckets, the cursor and any breaker
@@ -157,7 +159,7 @@ struct SQLiteFairClaim {
                     walkEnded = true
                     break
                 }
-                guard let key = try nextKey(after: after) else {
+                guard let (key, first) = try nextKey(after: after) else {
                     if wrapped || start.isEmpty {
                         walkEnded = true
                         break
@@ -174,7 +176,7 @@ struct SQLiteFairClaim {
                 after = key
                 let room = try allowance(key)
                 if room > 0 {
-                    candidates.append(Candidate(key: key, allowance: room, blockedTypes: blocked[key] ?? []))
+                    candidates.append(Candidate(key: key, first: first, allowance: room, blockedTypes: blocked[key] ?? []))
                 }
                 if wrapped && key == start {
                     walkEnded = true
@@ -216,15 +218,17 @@ struct SQLiteFairClaim {
         return picked
     }
 
-    private func nextKey(after key: String) throws -> String? {
-        try String.fetchOne(
+    /// The next key with queued jobs, and its most urgent job.
+    private func nextKey(after key: String) throws -> (key: String, first: String)? {
+        try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT concurrency_key FROM jobs INDEXED BY jobs_claim_key
+                    SELECT concurrency_key, id FROM jobs INDEXED BY jobs_claim_key
                     WHERE state = 'queued' AND queue = ? AND concurrency_key > ?
-                    ORDER BY concurrency_key LIMIT 1
+                    ORDER BY concurrency_key, priority DESC, run_at, id LIMIT 1
                     """),
-            arguments: [queue, key])
+            arguments: [queue, key]
+        ).map { ($0[0], $0[1]) }
     }
 
     private func keyTokens(_ key: String, _ rate: RateLimit) throws -> Double {
@@ -237,7 +241,8 @@ struct SQLiteFairClaim {
     /// The key's most urgent queued jobs after those already taken, skipping types whose
     /// breaker is not closed.
     private func jobs(of candidate: Candidate, limit: Int) throws -> [String] {
-        try String.fetchAll(
+        if candidate.taken == 0 && limit == 1 && candidate.blockedTypes.isEmpty { return [candidate.first] }
+        return try String.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT id FROM jobs INDEXED BY jobs_claim_key

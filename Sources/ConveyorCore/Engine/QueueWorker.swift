@@ -137,6 +137,10 @@ final class QueueWorker: Sendable {
                 for lease in report?.lost ?? [] { running[lease]?.stop(.leaseLost) }
             case .written:
                 writing = false
+                // Finished jobs free room under a queue's or a key's cap only once their
+                // outcomes are written: a claim cut short by a cap tries again now rather
+                // than at the next poll.
+                wantMore = true
             case .claimed(let jobs, let limit):
                 claiming = false
                 wantMore = jobs?.count == limit
