@@ -78,6 +78,8 @@ enum PostgresFairClaim {
             IF s.paused THEN
                 RETURN picked;
             END IF;
+            -- Jobs enter the per-key index here, not at insert, so plain queues never pay for it.
+            UPDATE conveyor_jobs j SET keyed = true WHERE j.state = 'queued' AND j.queue = p_queue AND NOT j.keyed;
             IF s.concurrency_limit IS NOT NULL OR s.key_concurrency_limit IS NOT NULL THEN
                 SELECT COALESCE(jsonb_object_agg(r.ck, r.n), '{}'), COALESCE(sum(r.n), 0) INTO running, total_running
                 FROM (SELECT j.concurrency_key AS ck, count(*) AS n FROM conveyor_jobs j
@@ -104,7 +106,7 @@ enum PostgresFairClaim {
                 CONTINUE WHEN kr.room <= 0;
                 probe_id := NULL;
                 SELECT j.id INTO probe_id FROM conveyor_jobs j
-                WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key = pr.key AND j.type = pr.type
+                WHERE j.state = 'queued' AND j.keyed AND j.queue = p_queue AND j.concurrency_key = pr.key AND j.type = pr.type
                 ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1;
                 CONTINUE WHEN probe_id IS NULL;
                 UPDATE conveyor_circuits c SET state = 'half_open', probe_job_id = probe_id, updated_at = p_now
@@ -133,7 +135,7 @@ enum PostgresFairClaim {
                     END IF;
                     k := NULL;
                     SELECT j.concurrency_key INTO k FROM conveyor_jobs j
-                    WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key > after_key
+                    WHERE j.state = 'queued' AND j.keyed AND j.queue = p_queue AND j.concurrency_key > after_key
                     ORDER BY j.concurrency_key LIMIT 1;
                     IF k IS NULL THEN
                         IF wrapped OR start_key = '' THEN
@@ -187,7 +189,7 @@ enum PostgresFairClaim {
                         want := least(quantum, c_allow[i] - c_taken[i], remaining);
                         SELECT COALESCE(array_agg(x.id), '{}') INTO got FROM (
                             SELECT j.id FROM conveyor_jobs j
-                            WHERE j.state = 'queued' AND j.queue = p_queue AND j.concurrency_key = c_keys[i]
+                            WHERE j.state = 'queued' AND j.keyed AND j.queue = p_queue AND j.concurrency_key = c_keys[i]
                                 AND NOT EXISTS (SELECT 1 FROM conveyor_circuits c
                                                 WHERE c.type = j.type AND c.key = j.concurrency_key AND c.state <> 'closed')
                             ORDER BY j.priority DESC, j.run_at, j.id LIMIT want OFFSET c_taken[i]) x;
@@ -239,11 +241,13 @@ enum PostgresFairClaim {
                 AND NOT EXISTS (SELECT 1 FROM conveyor_circuits c WHERE c.queue = p_queue AND c.state <> 'closed')
                 AND NOT EXISTS (SELECT 1 FROM conveyor_queue_keys k WHERE k.queue = p_queue AND k.paused_until > p_now)
             THEN
+                -- Jobs a fair claim keyed go back to plain order; none, nearly always.
+                UPDATE conveyor_jobs k SET keyed = false WHERE k.state = 'queued' AND k.queue = p_queue AND k.keyed;
                 RETURN QUERY
                 UPDATE conveyor_jobs j SET state = 'running', attempt = j.attempt + 1, lease_owner = p_owner,
                     lease_expires_at = p_lease, started_at = p_now, cancel_requested = false
                 WHERE j.id IN (
-                    SELECT x.id FROM conveyor_jobs x WHERE x.state = 'queued' AND x.queue = p_queue
+                    SELECT x.id FROM conveyor_jobs x WHERE x.state = 'queued' AND NOT x.keyed AND x.queue = p_queue
                     ORDER BY x.priority DESC, x.run_at, x.id LIMIT p_limit
                     FOR UPDATE SKIP LOCKED)
                 RETURNING j.id, j.type, j.queue, j.payload, j.attempt, j.max_attempts, j.backoff, j.timeout_seconds,

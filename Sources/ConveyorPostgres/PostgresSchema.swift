@@ -95,6 +95,7 @@ enum PostgresSchema {
         Migration(version: 8, name: "flow_control", statements: PostgresFlowControlSchema.statements + PostgresFairClaim.statements),
         Migration(version: 9, name: "schedules", statements: PostgresScheduleSchema.statements),
         Migration(version: 10, name: "unique", statements: PostgresUniqueSchema.statements),
+        Migration(version: 11, name: "keyed_claim", statements: PostgresKeyedClaimSchema.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -68,6 +68,9 @@ struct SQLiteFairClaim {
     func pick(limit: Int) throws -> [String] {
         let settings = controls.settings
         if settings.paused { return [] }
+        // Jobs enter the per-key index here, not at insert, so plain queues never pay for it.
+        try db.cachedStatement(sql: "UPDATE jobs INDEXED BY jobs_claim SET keyed = 1 WHERE state = 'queued' AND queue = ? AND keyed = 0")
+            .execute(arguments: [queue])
         var budget = limit
         var running: [String: Int] = [:]
         if settings.concurrencyLimit != nil || settings.keyConcurrencyLimit != nil {
@@ -131,7 +134,7 @@ struct SQLiteFairClaim {
                     db.cachedStatement(
                         sql: """
                             SELECT id FROM jobs INDEXED BY jobs_claim_key
-                            WHERE state = 'queued' AND queue = ? AND concurrency_key = ? AND type = ?
+                            WHERE state = 'queued' AND keyed = 1 AND queue = ? AND concurrency_key = ? AND type = ?
                             ORDER BY priority DESC, run_at, id LIMIT 1
                             """),
                     arguments: [queue, probe.key, probe.type])
@@ -224,7 +227,7 @@ struct SQLiteFairClaim {
             db.cachedStatement(
                 sql: """
                     SELECT concurrency_key, id FROM jobs INDEXED BY jobs_claim_key
-                    WHERE state = 'queued' AND queue = ? AND concurrency_key > ?
+                    WHERE state = 'queued' AND keyed = 1 AND queue = ? AND concurrency_key > ?
                     ORDER BY concurrency_key, priority DESC, run_at, id LIMIT 1
                     """),
             arguments: [queue, key]
@@ -246,7 +249,7 @@ struct SQLiteFairClaim {
             db.cachedStatement(
                 sql: """
                     SELECT id FROM jobs INDEXED BY jobs_claim_key
-                    WHERE state = 'queued' AND queue = ? AND concurrency_key = ?
+                    WHERE state = 'queued' AND keyed = 1 AND queue = ? AND concurrency_key = ?
                         AND type NOT IN (SELECT value FROM json_each(?))
                     ORDER BY priority DESC, run_at, id LIMIT ? OFFSET ?
                     """),

@@ -15,10 +15,17 @@ extension SQLiteJobStore {
                     db.cachedStatement(sql: Self.claimSQL(picking: "SELECT value FROM json_each(?)")),
                     arguments: StatementArguments(lease + [try SQLiteRow.json(ids)]))
             } else {
+                // Jobs a fair claim keyed go back to plain order; none, nearly always.
+                try db.cachedStatement(
+                    sql: "UPDATE jobs INDEXED BY jobs_claim_key SET keyed = 0 WHERE state = 'queued' AND queue = ? AND keyed = 1"
+                ).execute(arguments: [queue])
                 rows = try Row.fetchAll(
                     db.cachedStatement(
                         sql: Self.claimSQL(
-                            picking: "SELECT id FROM jobs WHERE state = 'queued' AND queue = ? ORDER BY priority DESC, run_at, id LIMIT ?")),
+                            picking: """
+                                SELECT id FROM jobs INDEXED BY jobs_claim WHERE state = 'queued' AND queue = ? AND keyed = 0
+                                ORDER BY priority DESC, run_at, id LIMIT ?
+                                """)),
                     arguments: StatementArguments(lease + [queue, limit]))
             }
             let claimed = try Self.claimedJobs(rows)

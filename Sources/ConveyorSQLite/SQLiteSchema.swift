@@ -58,6 +58,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v8-flow-control", migrate: SQLiteFlowControlSchema.migrate)
         migrator.registerMigration("v9-schedules", migrate: SQLiteScheduleSchema.migrate)
         migrator.registerMigration("v10-unique", migrate: SQLiteUniqueSchema.migrate)
+        migrator.registerMigration("v11-keyed-claim", migrate: SQLiteKeyedClaimSchema.migrate)
         return migrator
     }
 }
