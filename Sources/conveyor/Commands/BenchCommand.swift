@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Events in the webhook throughput burst.") var webhookBurst = 5_000
     @Option(help: "Distinct concurrency keys the jobs are spread over (0: every job under the tenant, no flow control).")
     var keys = 0
-    @Option(help: "With --keys: the most running jobs per key (the queue's key_concurrency_limit; claims go round robin).")
+    @Option(help: "With --keys: the most running jobs per key (the queue's key_concurrency_limit; claims go round robin). 0: no settings at all, the plain claim over many keys.")
     var keyLimit: Int?
 
     func run() async throws {
@@ -45,7 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         let enqueuer = Conveyor(store: producer.store, registry: registry, notifier: producer.notifier, logger: logger)
         let runner = Conveyor(store: consumer.store, registry: registry, notifier: consumer.notifier, logger: logger)
         let job = EnqueueRequest(type: BenchJob.type, queue: queue, payload: [:])
-        if keys > 0 {
+        if keys > 0 && keyLimit != 0 {
             // Caps on every key make each claim take the fair path: the cost being measured.
             let settings = QueueSettings(fair: true, keyConcurrencyLimit: keyLimit)
             try await producer.store.setQueueSettings(settings, queue: queue, now: Date())
