@@ -38,6 +38,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SHA-256 for the deterministic ids of scheduled jobs.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The SQLite store (GRDB).
