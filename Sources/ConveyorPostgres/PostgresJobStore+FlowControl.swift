@@ -11,16 +11,13 @@ extension PostgresJobStore {
         """
 
     private static func settings(_ c: inout PostgresJobRow.Columns) throws -> QueueSettings {
-        func rate(_ count: Int?, _ periodMillis: Int64?) -> RateLimit? {
-            guard let count, let periodMillis else { return nil }
-            return RateLimit(count: count, periodSeconds: Double(periodMillis) / 1000)
-        }
         let (paused, fair, limit, keyLimit) = (try c.next(Bool.self), try c.next(Bool.self), try c.next(Int?.self), try c.next(Int?.self))
         let (rateCount, ratePeriod, keyRateCount, keyRatePeriod) =
             (try c.next(Int?.self), try c.next(Int64?.self), try c.next(Int?.self), try c.next(Int64?.self))
         return QueueSettings(
             paused: paused, fair: fair, concurrencyLimit: limit, keyConcurrencyLimit: keyLimit,
-            rateLimit: rate(rateCount, ratePeriod), keyRateLimit: rate(keyRateCount, keyRatePeriod))
+            rateLimit: RateLimit(count: rateCount, periodMillis: ratePeriod),
+            keyRateLimit: RateLimit(count: keyRateCount, periodMillis: keyRatePeriod))
     }
 
     public func allQueueSettings() async throws -> [String: QueueSettings] {
@@ -44,15 +41,13 @@ extension PostgresJobStore {
     }
 
     public func setQueueSettings(_ settings: QueueSettings, queue: String, now: Date) async throws {
-        let rateMillis = settings.rateLimit.map { Int64(($0.periodSeconds * 1000).rounded()) }
-        let keyRateMillis = settings.keyRateLimit.map { Int64(($0.periodSeconds * 1000).rounded()) }
         // A changed rate starts with a full bucket rather than one sized by the old rate.
         try await client.rows(
             """
             INSERT INTO conveyor_queue_settings AS s (queue, fair, concurrency_limit, key_concurrency_limit, rate_count,
                 rate_period_ms, key_rate_count, key_rate_period_ms, updated_at)
             VALUES (\(queue), \(settings.fair), \(settings.concurrencyLimit), \(settings.keyConcurrencyLimit),
-                \(settings.rateLimit?.count), \(rateMillis), \(settings.keyRateLimit?.count), \(keyRateMillis),
+                \(settings.rateLimit?.count), \(settings.rateLimit?.periodMillis), \(settings.keyRateLimit?.count), \(settings.keyRateLimit?.periodMillis),
                 \(PostgresTimestamp(now)))
             ON CONFLICT (queue) DO UPDATE SET fair = EXCLUDED.fair, concurrency_limit = EXCLUDED.concurrency_limit,
                 key_concurrency_limit = EXCLUDED.key_concurrency_limit, rate_count = EXCLUDED.rate_count,

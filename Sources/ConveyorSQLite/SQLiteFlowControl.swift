@@ -7,13 +7,10 @@ import GRDB
 enum SQLiteFlowControl {
     /// Settings from the columns `paused … key_rate_period_ms` starting at `offset`.
     static func settings(_ row: Row, from o: Int) -> QueueSettings {
-        func rate(_ count: Int?, _ periodMillis: Int64?) -> RateLimit? {
-            guard let count, let periodMillis else { return nil }
-            return RateLimit(count: count, periodSeconds: Double(periodMillis) / 1000)
-        }
         return QueueSettings(
             paused: row[o], fair: row[o + 1], concurrencyLimit: row[o + 2], keyConcurrencyLimit: row[o + 3],
-            rateLimit: rate(row[o + 4], row[o + 5]), keyRateLimit: rate(row[o + 6], row[o + 7]))
+            rateLimit: RateLimit(count: row[o + 4], periodMillis: row[o + 5]),
+            keyRateLimit: RateLimit(count: row[o + 6], periodMillis: row[o + 7]))
     }
 
     static func apply(_ db: Database, outcomes: [JobOutcome], applied: Set<String>) throws {

@@ -28,8 +28,6 @@ extension SQLiteJobStore {
     }
 
     public func setQueueSettings(_ settings: QueueSettings, queue: String, now: Date) async throws {
-        let rateMillis = settings.rateLimit.map { Int64(($0.periodSeconds * 1000).rounded()) }
-        let keyRateMillis = settings.keyRateLimit.map { Int64(($0.periodSeconds * 1000).rounded()) }
         try await pool.write { db in
             // A changed rate starts with a full bucket rather than one sized by the old rate.
             try db.execute(
@@ -48,7 +46,7 @@ extension SQLiteJobStore {
                     """,
                 arguments: [
                     queue, settings.fair, settings.concurrencyLimit, settings.keyConcurrencyLimit, settings.rateLimit?.count,
-                    rateMillis, settings.keyRateLimit?.count, keyRateMillis,
+                    settings.rateLimit?.periodMillis, settings.keyRateLimit?.count, settings.keyRateLimit?.periodMillis,
                     SQLiteRow.millis(now),
                 ])
         }

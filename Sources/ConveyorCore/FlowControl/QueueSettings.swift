@@ -89,6 +89,15 @@ public struct QueueSettings: Codable, Sendable, Hashable {
 }
 
 extension RateLimit {
+    /// A limit as the stores keep it (a count and whole milliseconds); nil when either is absent.
+    public init?(count: Int?, periodMillis: Int64?) {
+        guard let count, let periodMillis else { return nil }
+        self.init(count: count, periodSeconds: Double(periodMillis) / 1000)
+    }
+
+    /// The period in whole milliseconds, as the stores keep it.
+    public var periodMillis: Int64 { Int64((periodSeconds * 1000).rounded()) }
+
     /// Whole tokens available at `now` in a bucket that held `tokens` at `at`; a bucket
     /// never seen is full. The bucket holds one period's worth, so a quiet key may
     /// start a whole period's jobs at once, then one every `period / count`.
