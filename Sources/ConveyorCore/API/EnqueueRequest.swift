@@ -96,9 +96,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
             check(timeout > 0 && timeout <= 7 * 86400, "timeout_seconds", "must be > 0 and at most 604800 (7 days)")
         }
         check(!(runAt != nil && delaySeconds != nil), "delay_seconds", "give run_at or delay_seconds, not both")
-        if let delaySeconds {
-            check(delaySeconds >= 0 && delaySeconds <= 366 * 86400, "delay_seconds", "must be between 0 and 31622400 (366 days)")
-        }
+        failures += StartHorizon.check(runAt: runAt, delaySeconds: delaySeconds, now: now)
         if let key = idempotencyKey {
             check(!key.isEmpty && key.utf8.count <= 255, "idempotency_key", "must be 1–255 bytes")
         }
