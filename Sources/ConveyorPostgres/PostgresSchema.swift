@@ -96,6 +96,7 @@ enum PostgresSchema {
         Migration(version: 9, name: "schedules", statements: PostgresScheduleSchema.statements),
         Migration(version: 10, name: "unique", statements: PostgresUniqueSchema.statements),
         Migration(version: 11, name: "keyed_claim", statements: PostgresKeyedClaimSchema.statements),
+        Migration(version: 12, name: "secrets", statements: PostgresSecretSchema.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -59,6 +59,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v9-schedules", migrate: SQLiteScheduleSchema.migrate)
         migrator.registerMigration("v10-unique", migrate: SQLiteUniqueSchema.migrate)
         migrator.registerMigration("v11-keyed-claim", migrate: SQLiteKeyedClaimSchema.migrate)
+        migrator.registerMigration("v12-secrets", migrate: SQLiteSecretSchema.migrate)
         return migrator
     }
 }
