@@ -19,6 +19,9 @@ public struct Problem: Codable, Sendable, Hashable, Error {
     public var detail: String
     public var instance: String?
     public var errors: [FieldError]?
+    /// For a validation problem: how many invalid fields were found beyond those in
+    /// `errors`, which lists at most 100.
+    public var errorsOmitted: Int?
     /// For a 403 over a missing scope: the scope the endpoint needs.
     public var requiredScope: String?
     /// For a 410 from the event log: the first event id still retained.
@@ -26,6 +29,7 @@ public struct Problem: Codable, Sendable, Hashable, Error {
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, instance, errors
+        case errorsOmitted = "errors_omitted"
         case requiredScope = "required_scope"
         case oldestAvailableID = "oldest_available_id"
     }

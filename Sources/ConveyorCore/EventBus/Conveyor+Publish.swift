@@ -29,10 +29,11 @@ extension Conveyor {
         if let registered = try await store.topicSchema(request.topic) {
             // Compiled per publish: a schema changed on another node applies at once, and
             // compiling the supported subset costs little next to the write.
-            let failures = try JSONSchema(registered.schema).validate(data)
+            let (failures, omitted) = try JSONSchema(registered.schema, refusingUnboundedPatterns: false)
+                .validate(data, limit: ValidationFailure.listLimit)
             guard failures.isEmpty else {
                 let source = " (the schema of topic '\(request.topic)': GET /v1/topics/\(request.topic)/schema)"
-                throw ConveyorError.invalid(failures.map { ValidationFailure($0.field, $0.message + source) })
+                throw ConveyorError.invalid(failures.map { ValidationFailure($0.field, $0.message + source) }, omitted: omitted)
             }
         }
         let result = try await store.appendEvent(

@@ -6,7 +6,7 @@ import Foundation
 /// integer, string), `properties`, `required`, `additionalProperties` (true or false),
 /// `items` (one schema), `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
 /// `exclusiveMaximum` (numbers), `minLength`, `maxLength` (in Unicode scalars),
-/// `pattern` (NSRegularExpression, unanchored as in JSON Schema), `minItems`, `maxItems`,
+/// `pattern` (NSRegularExpression, unanchored as in JSON Schema, bounded as ``SchemaPattern`` says), `minItems`, `maxItems`,
 /// and the annotations `$schema`, `$id`, `$comment`, `title`, `description`, `default`,
 /// `examples`, which constrain nothing. `true` and `false` are schemas too.
 ///
@@ -38,19 +38,24 @@ public final class JSONSchema: Sendable {
     let exclusiveMaximum: Double?
     let minLength: Int?
     let maxLength: Int?
-    let pattern: NSRegularExpressionBox?
+    let pattern: SchemaPattern?
     let minItems: Int?
     let maxItems: Int?
 
     /// Compiles `schema`, reporting every problem at once; each failure's field is the
     /// keyword's path under `path` (`schema.properties.title.format`).
-    public convenience init(_ schema: JSONValue, path: String = "schema") throws(ConveyorError) {
+    ///
+    /// - Parameter refusingUnboundedPatterns: Refuse a `pattern` whose matching time
+    ///   cannot be bounded (nested quantifiers, backreferences). Saving a schema refuses
+    ///   them; a publish compiling a schema stored before this rule accepts them and
+    ///   relies on the time budget (see ``SchemaPattern``).
+    public convenience init(_ schema: JSONValue, path: String = "schema", refusingUnboundedPatterns: Bool = true) throws(ConveyorError) {
         var failures: [ValidationFailure] = []
-        self.init(schema, path: path, failures: &failures)
+        self.init(schema, path: path, refusingUnboundedPatterns: refusingUnboundedPatterns, failures: &failures)
         guard failures.isEmpty else { throw .invalid(failures) }
     }
 
-    private init(_ schema: JSONValue, path: String, failures: inout [ValidationFailure]) {
+    private init(_ schema: JSONValue, path: String, refusingUnboundedPatterns: Bool, failures: inout [ValidationFailure]) {
         var object: [String: JSONValue] = [:]
         switch schema {
         case .bool(let accepts):
@@ -112,7 +117,7 @@ public final class JSONSchema: Sendable {
         var properties: [String: JSONSchema] = [:]
         if let value = object["properties"] {
             if let map = value.objectValue {
-                for (name, sub) in map { properties[name] = JSONSchema(sub, path: "\(path).properties.\(name)", failures: &failures) }
+                for (name, sub) in map { properties[name] = JSONSchema(sub, path: "\(path).properties.\(name)", refusingUnboundedPatterns: refusingUnboundedPatterns, failures: &failures) }
             } else {
                 fail("properties", "must be an object mapping property names to schemas")
             }
@@ -142,7 +147,7 @@ public final class JSONSchema: Sendable {
                 fail("items", "only a single schema is supported (an array of schemas would not be enforced)")
                 items = nil
             } else {
-                items = JSONSchema(value, path: "\(path).items", failures: &failures)
+                items = JSONSchema(value, path: "\(path).items", refusingUnboundedPatterns: refusingUnboundedPatterns, failures: &failures)
             }
         } else {
             items = nil
@@ -169,9 +174,13 @@ public final class JSONSchema: Sendable {
         maxItems = count("maxItems")
 
         if let value = object["pattern"] {
-            if let text = value.stringValue, let regex = try? NSRegularExpression(pattern: text) {
-                pattern = NSRegularExpressionBox(regex, source: text)
-            } else {
+            switch value.stringValue.map({ SchemaPattern.compile($0, refusingUnbounded: refusingUnboundedPatterns) }) {
+            case .success(let compiled)?:
+                pattern = compiled
+            case .failure(let failure)?:
+                fail("pattern", failure.message)
+                pattern = nil
+            case nil:
                 fail("pattern", "must be a valid regular expression")
                 pattern = nil
             }
@@ -181,18 +190,3 @@ public final class JSONSchema: Sendable {
     }
 }
 
-/// NSRegularExpression is immutable and safe to share across threads once built, but not
-/// marked `Sendable`.
-struct NSRegularExpressionBox: @unchecked Sendable {
-    let regex: NSRegularExpression
-    let source: String
-
-    init(_ regex: NSRegularExpression, source: String) {
-        self.regex = regex
-        self.source = source
-    }
-
-    func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
-}

@@ -18,11 +18,16 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var failures: [ValidationFailure]
+    /// Failures found beyond those listed in ``failures``: a document with thousands of
+    /// bad values is answered with the first ``ValidationFailure/listLimit`` and a count,
+    /// not a problem document larger than the request.
+    public var failuresOmitted: Int
 
-    public init(_ code: Code, _ message: String, failures: [ValidationFailure] = []) {
+    public init(_ code: Code, _ message: String, failures: [ValidationFailure] = [], failuresOmitted: Int = 0) {
         self.code = code
         self.message = message
         self.failures = failures
+        self.failuresOmitted = failuresOmitted
     }
 
     public static func notFound(job id: String) -> ConveyorError {
@@ -50,9 +55,15 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
         ConveyorError(.conflict, "A job with id \(id) exists already.")
     }
 
-    public static func invalid(_ failures: [ValidationFailure]) -> ConveyorError {
-        let detail = failures.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        return ConveyorError(.validation, detail, failures: failures)
+    /// A validation error listing at most ``ValidationFailure/listLimit`` failures;
+    /// `omitted` counts failures a validator found but did not keep (it stopped listing).
+    public static func invalid(_ failures: [ValidationFailure], omitted: Int = 0) -> ConveyorError {
+        let listed = Array(failures.prefix(ValidationFailure.listLimit))
+        let omitted = omitted + failures.count - listed.count
+        // The detail names the first few; `errors` lists up to the limit.
+        var detail = listed.prefix(10).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        if failures.count + omitted > 10 { detail += "; and \(failures.count + omitted - min(10, listed.count)) more" }
+        return ConveyorError(.validation, detail, failures: listed, failuresOmitted: omitted)
     }
 
     public var description: String { "\(code): \(message)" }

@@ -41,6 +41,7 @@ extension ProblemError {
             self = .invalid(
                 error.failures.map { Problem.FieldError(field: $0.field, message: $0.message) },
                 detail: "The request has invalid values: \(error.message). Correct the listed fields and send it again.")
+            if error.failuresOmitted > 0 { problem.errorsOmitted = error.failuresOmitted }
         case .notFound:
             self = .notFound(error.message)
         case .conflict:
