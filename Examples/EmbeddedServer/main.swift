@@ -49,7 +49,8 @@ struct ExampleServer {
 
         var handlers = JobRegistry()
         handlers.register(SendWelcomeEmail())
-        handlers.register(HTTPJob(httpClient: .shared))
+        // http jobs may call public addresses only; allow loopback for a local receiver.
+        handlers.register(HTTPJob(client: OutboundHTTPClient(policy: OutboundTargetPolicy(allowLoopback: true))))
         let conveyor = Conveyor(store: store, registry: handlers, logger: logger)
 
         // Jobs can be enqueued from Swift as well as over HTTP.

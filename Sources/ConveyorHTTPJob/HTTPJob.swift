@@ -9,6 +9,10 @@ import NIOHTTP1
 ///
 /// - A 2xx response succeeds; the job's result is a ``Response``. The status decides even
 ///   if the body then breaks off or stalls: the receiver has done the work.
+/// - The target must pass the client's ``OutboundTargetPolicy`` at enqueue and, by the
+///   addresses it resolves to, before each request (docs/security.md).
+/// - Redirects are not followed: a 3xx fails the attempt naming its `Location`, unless the
+///   payload sets `follow_redirects`, and then every hop is checked (at most 5).
 /// - 408, 5xx, connection errors and timeouts are retried. A `Retry-After` header sets
 ///   the delay (``JobControl/retry(after:reason:)``); without one, the job's backoff applies.
 /// - 429 is the upstream's rate limit: the job runs again after `Retry-After` (30 s without
@@ -41,52 +45,54 @@ public struct HTTPJob: JobHandler {
     /// spends no attempt, so past this the job simply asks again.
     public static let maxRateLimitWait: Duration = .seconds(3600)
 
-    let httpClient: HTTPClient
+    let client: OutboundHTTPClient
     let requestTimeout: TimeAmount
 
     /// - Parameters:
-    ///   - httpClient: The client to send requests with. It is shared, not owned: the
-    ///     caller shuts it down (``HTTPClient/shared`` needs no shutdown).
+    ///   - client: Sends the requests, to targets its policy allows. It is shared, not
+    ///     owned: the caller shuts it down.
     ///   - requestTimeout: How long one request may take, response body included. The
     ///     job's `timeout_seconds` also applies; whichever is shorter ends the attempt.
-    ///     AsyncHTTPClient keeps retrying a refused connection until this deadline, so an
-    ///     unreachable endpoint fails only when it passes.
-    public init(httpClient: HTTPClient, requestTimeout: TimeAmount = .seconds(30)) {
-        self.httpClient = httpClient
+    public init(client: OutboundHTTPClient, requestTimeout: TimeAmount = .seconds(30)) {
+        self.client = client
         self.requestTimeout = requestTimeout
+    }
+
+    /// Refuses, at enqueue, a URL the policy would refuse at send time (a 422 naming
+    /// `payload.url`). Names are judged again by their addresses before each request.
+    public func validate(_ payload: Payload) throws {
+        if let refusal = client.policy.refusal(url: payload.url) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [Payload.CodingKeys.url], debugDescription: refusal))
+        }
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws -> Response {
         let target = "\(payload.method) \(payload.url)"
-        let request = try payload.httpRequest(context: context)
+        let request = try await payload.httpRequest(context: context)
         let deadline = NIODeadline.now() + requestTimeout
-        let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(request, deadline: deadline, logger: context.logger)
-        } catch {
+            return try await client.send(
+                request, followRedirects: payload.followRedirects, deadline: deadline, logger: context.logger
+            ) { response in
+                // From here the status decides. Retrying a 2xx because its body broke off would
+                // deliver the same work twice, so a short body only shortens the excerpt.
+                let body = await BoundedBody.read(response.body, limit: Self.responseReadLimit, deadline: deadline)
+                if Task.isCancelled { throw CancellationError() }
+                if let error = body.error {
+                    context.logger.warning(
+                        "the response body broke off; keeping what arrived",
+                        metadata: ["target": "\(target)", "error": "\(String(describing: error))"])
+                }
+                return try StatusPolicy.outcome(
+                    target: target, status: Int(response.status.code), headers: response.headers, body: body.bytes, now: Date(),
+                    pauseKey: payload.pauseKeyOn429, followedRedirects: payload.followRedirects)
+            }
+        } catch let error as OutboundHTTPError {
             // The engine cancels us on job cancel, timeout or shutdown; it decides what that
             // means, so report the cancellation rather than blame the endpoint.
             if Task.isCancelled { throw CancellationError() }
-            throw HTTPJobError(target: target, status: nil, detail: describe(error))
+            let detail = error.kind == .timeout ? "timed out after \(Double(requestTimeout.nanoseconds) / 1e9)s" : error.description
+            throw HTTPJobError(target: target, status: nil, detail: detail, kind: error.kind.rawValue)
         }
-        // From here the status decides. Retrying a 2xx because its body broke off would
-        // deliver the same work twice, so a short body only shortens the excerpt.
-        let body = await BoundedBody.read(response.body, limit: Self.responseReadLimit, deadline: deadline)
-        if Task.isCancelled { throw CancellationError() }
-        if let error = body.error {
-            context.logger.warning(
-                "the response body broke off; keeping what arrived",
-                metadata: ["target": "\(target)", "error": "\(describe(error))"])
-        }
-        return try StatusPolicy.outcome(
-            target: target, status: Int(response.status.code), headers: response.headers, body: body.bytes, now: Date(),
-            pauseKey: payload.pauseKeyOn429)
-    }
-
-    private func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError, error == .deadlineExceeded {
-            return "timed out after \(Double(requestTimeout.nanoseconds) / 1e9)s"
-        }
-        return String(describing: error)
     }
 }

@@ -13,7 +13,8 @@ enum StatusPolicy {
     /// and ``HTTPJob/maxRateLimitWait``)
     /// without spending an attempt, and with `pauseKey` its whole concurrency key waits.
     static func outcome(
-        target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date, pauseKey: Bool = false
+        target: String, status: Int, headers: HTTPHeaders, body: ByteBuffer, now: Date, pauseKey: Bool = false,
+        followedRedirects: Bool = false
     ) throws -> HTTPJob.Response {
         if (200..<300).contains(status) {
             return HTTPJob.Response(
@@ -35,11 +36,18 @@ enum StatusPolicy {
             }
             throw error
         }
+        if (300..<400).contains(status) {
+            let location = headers.first(name: "location").map { "to \($0) " } ?? ""
+            let why =
+                followedRedirects
+                ? "redirects \(location)after \(OutboundHTTPClient.maxRedirects) hops; not followed further"
+                : "redirects \(location)and redirects are not followed; set \"follow_redirects\": true to follow them"
+            throw HTTPJobError(target: target, status: status, detail: why, kind: "redirect")
+        }
         if (400..<500).contains(status) {
             throw JobControl.fail(error.description)
         }
-        // A 1xx or a 3xx the client did not follow: odd rather than known-permanent, so
-        // let the backoff and max_attempts decide.
+        // A 1xx: odd rather than known-permanent, so let the backoff and max_attempts decide.
         throw error
     }
 

@@ -16,15 +16,12 @@ import Synchronization
 public final class WebhookSender: Sendable {
     let conveyor: Conveyor
     public let settings: WebhookSettings
-    let httpClient: HTTPClient
-    let ownsClient: Bool
+    let client: OutboundHTTPClient
     /// Names this sender in delivery leases.
     public let owner: String
     let maxInFlight: Int
     let pollInterval: Duration
     let leaseDuration: Duration
-    /// Resolves a target's host right before it is called (tests substitute one).
-    let resolve: @Sendable (String) async -> [IPAddress]
     private let inFlight = Atomic<Int>(0)
     private let wakes: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -33,40 +30,25 @@ public final class WebhookSender: Sendable {
     static let excerptBytes = 1024
 
     public init(
-        conveyor: Conveyor, settings: WebhookSettings, owner: String = ConveyorEngine.defaultOwner(), httpClient: HTTPClient? = nil,
+        conveyor: Conveyor, settings: WebhookSettings, owner: String = ConveyorEngine.defaultOwner(),
         maxInFlight: Int = 256, pollInterval: Duration = .seconds(1),
-        resolve: @escaping @Sendable (String) async -> [IPAddress] = { await WebhookTargetPolicy.resolveOffThread($0) }
+        resolve: @escaping @Sendable (String) async -> [IPAddress] = TargetResolver.resolveOffThread
     ) {
         self.conveyor = conveyor
         self.settings = settings
         self.owner = owner
         self.maxInFlight = maxInFlight
         self.pollInterval = pollInterval
-        self.resolve = resolve
         // A request may take the connect and response timeouts; the lease outlasts both.
         self.leaseDuration = settings.connectTimeout + settings.responseTimeout + .seconds(30)
-        if let httpClient {
-            self.httpClient = httpClient
-            ownsClient = false
-        } else {
-            self.httpClient = Self.makeClient(settings)
-            ownsClient = true
-        }
+        // Its own client: the webhook policy and connect timeout differ from the http job's.
+        client = OutboundHTTPClient(policy: settings.targets, connectTimeout: settings.connectTimeout, resolve: resolve)
         (wakes, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// A client that never follows redirects (a 3xx is a failed attempt) and times out connects.
-    public static func makeClient(_ settings: WebhookSettings) -> HTTPClient {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(Int64(settings.connectTimeout.seconds * 1e9))))
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-
-    /// Closes the client if this sender made it.
+    /// Closes the sender's connections.
     public func shutdown() async throws {
-        if ownsClient { try await httpClient.shutdown() }
+        try await client.shutdown()
     }
 
     /// Looks for due deliveries now.
@@ -138,7 +120,7 @@ public final class WebhookSender: Sendable {
     }
 
     /// What one attempt came to.
-    struct Result {
+    struct Result: Sendable {
         var statusCode: Int?
         var response: String?
         var error: String?
@@ -195,18 +177,6 @@ public final class WebhookSender: Sendable {
 
     private func send(_ delivery: ClaimedWebhookDelivery, at: Date) async -> Result {
         let endpoint = delivery.endpoint
-        guard let url = URL(string: endpoint.url), let host = url.host else {
-            return Result(error: "the endpoint's URL cannot be parsed")
-        }
-        // Checked right before connecting, against DNS rebinding. The client resolves the
-        // name again when it connects; docs/webhooks.md describes that residual window.
-        let addresses = await resolve(host)
-        if let refusal = settings.targets.refusal(host: host, resolved: addresses) {
-            return Result(error: "target refused: \(host) \(refusal)")
-        }
-        if addresses.isEmpty && IPAddress(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) == nil {
-            return Result(error: "\(host) does not resolve")
-        }
         let body = Data(delivery.body.utf8)
         let id = "evt_\(delivery.eventID)"
         let timestamp = Int64(at.timeIntervalSince1970.rounded(.down))
@@ -220,17 +190,23 @@ public final class WebhookSender: Sendable {
             name: "webhook-signature", value: WebhookSignature.header(secrets: endpoint.signingSecrets(at: at), id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         let timeout = TimeAmount.nanoseconds(Int64(settings.responseTimeout.seconds * 1e9))
+        let deadline = NIODeadline.now() + timeout
         do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            let prefix = await BoundedBody.read(response.body, limit: Self.excerptBytes, deadline: .now() + timeout)
-            let excerpt = BoundedBody.excerpt(prefix.bytes, limit: Self.excerptBytes)
-            let status = Int(response.status.code)
-            var result = Result(statusCode: status, response: excerpt.isEmpty ? nil : excerpt)
-            if (300..<400).contains(status) { result.error = "status \(status): redirects are not followed" }
-            if !(200..<300).contains(status) {
-                result.retryAfter = RetryAfter.delay(response.headers.first(name: "retry-after"), now: at, maximum: settings.maxRetryAfter)
+            // The client checks the target again, by the addresses it resolves to now, and
+            // connects only to a checked one (DNS rebinding); it never follows redirects.
+            return try await client.send(request, deadline: deadline) { response in
+                let prefix = await BoundedBody.read(response.body, limit: Self.excerptBytes, deadline: deadline)
+                let excerpt = BoundedBody.excerpt(prefix.bytes, limit: Self.excerptBytes)
+                let status = Int(response.status.code)
+                var result = Result(statusCode: status, response: excerpt.isEmpty ? nil : excerpt)
+                if (300..<400).contains(status) { result.error = "status \(status): redirects are not followed" }
+                if !(200..<300).contains(status) {
+                    result.retryAfter = RetryAfter.delay(response.headers.first(name: "retry-after"), now: at, maximum: settings.maxRetryAfter)
+                }
+                return result
             }
-            return result
+        } catch let error as OutboundHTTPError {
+            return Result(error: error.description)
         } catch {
             return Result(error: Self.describe(error))
         }

@@ -53,8 +53,8 @@ enum OutcomeResolver {
             let record = AttemptError(attempt: job.attempt, message: "the handler was cancelled", type: "cancelled", at: now)
             return failure(job, record, now, outcome)
         default:
-            let record = AttemptError(
-                attempt: job.attempt, message: String(describing: error), type: String(describing: Swift.type(of: error)), at: now)
+            let type = (error as? any CategorizedError)?.category ?? String(describing: Swift.type(of: error))
+            let record = AttemptError(attempt: job.attempt, message: String(describing: error), type: type, at: now)
             return failure(job, record, now, outcome)
         }
     }

@@ -17,7 +17,7 @@ extension Conveyor {
         _ request: WebhookEndpointRequest, settings: WebhookSettings, as caller: Caller? = nil
     ) async throws -> WebhookEndpoint {
         let tenant = try caller?.tenant(forNew: request.tenant) ?? (request.tenant ?? Tenant.defaultID)
-        var failures = await Self.validateWebhook(
+        var failures = Self.validateWebhook(
             url: request.url, events: request.events, maxConcurrency: request.maxConcurrency, settings: settings)
         if let secret = request.secret, WebhookSecret.key(secret) == nil {
             failures.append(ValidationFailure("secret", "must be whsec_ followed by the base64 of 24 to 64 random bytes"))
@@ -35,12 +35,12 @@ extension Conveyor {
         return try await store.createWebhookEndpoint(endpoint)
     }
 
-    static func validateWebhook(url: String?, events: [String]?, maxConcurrency: Int?, settings: WebhookSettings) async -> [ValidationFailure] {
+    static func validateWebhook(url: String?, events: [String]?, maxConcurrency: Int?, settings: WebhookSettings) -> [ValidationFailure] {
         var failures: [ValidationFailure] = []
         if let url {
             if url.utf8.count > 2000 {
                 failures.append(ValidationFailure("url", "must be at most 2000 bytes"))
-            } else if let refusal = await settings.targets.refusal(url: url) {
+            } else if let refusal = settings.targets.refusal(url: url) {
                 failures.append(ValidationFailure("url", refusal))
             }
         }
@@ -79,7 +79,7 @@ extension Conveyor {
         id: String, patch: WebhookEndpointPatch, settings: WebhookSettings, as caller: Caller? = nil
     ) async throws -> WebhookEndpoint {
         var endpoint = try await accessibleWebhook(id: id, as: caller)
-        let failures = await Self.validateWebhook(url: patch.url, events: patch.events, maxConcurrency: patch.maxConcurrency, settings: settings)
+        let failures = Self.validateWebhook(url: patch.url, events: patch.events, maxConcurrency: patch.maxConcurrency, settings: settings)
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         if let url = patch.url { endpoint.url = url }
         if let events = patch.events { endpoint.events = events }

@@ -3,7 +3,7 @@ import Foundation
 /// How outbound webhooks behave; the server's flags set it (`--webhook-allow-host`, …).
 public struct WebhookSettings: Sendable, Hashable {
     /// Which targets may be called (checked at creation and before each delivery).
-    public var targets: WebhookTargetPolicy
+    public var targets: OutboundTargetPolicy
     /// How long a rotated-out secret keeps signing.
     public var rotationOverlap: Duration
     /// Delays before each attempt: the first is the first attempt's (normally 0). When
@@ -23,7 +23,7 @@ public struct WebhookSettings: Sendable, Hashable {
     ]
 
     public init(
-        targets: WebhookTargetPolicy = WebhookTargetPolicy(), rotationOverlap: Duration = .seconds(86400),
+        targets: OutboundTargetPolicy = OutboundTargetPolicy(allowOption: "--webhook-allow-host"), rotationOverlap: Duration = .seconds(86400),
         retrySchedule: [Duration] = WebhookSettings.defaultRetrySchedule, disableAfter: Int = 5,
         connectTimeout: Duration = .seconds(5), responseTimeout: Duration = .seconds(15), maxRetryAfter: Duration = .seconds(86400)
     ) {

@@ -70,6 +70,7 @@ struct ServerStartup: Sendable {
             *  DEV MODE: authentication is OFF.                                    *
             *  Every request acts as admin of tenant "default".                    *
             *  Serving on \(host.padding(toLength: 57, withPad: " ", startingAt: 0))*
+            *  http jobs and webhooks may call loopback addresses (dev mode only). *
             *  Enable auth (--auth on, or --jwt-...) before exposing this server.  *
             ************************************************************************
             """

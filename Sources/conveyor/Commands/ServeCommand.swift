@@ -18,6 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Outbound webhooks") var webhookOptions: WebhookOptions
 
+    @OptionGroup(title: "HTTP jobs") var httpJobOptions: HTTPJobOptions
+
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
     @Option(help: "A JSON config file read at start-up, e.g. {\"schedules\": [...], \"queues\": {...}, \"circuit_breakers\": {...}} (env CONVEYOR_CONFIG; see docs/schedules.md, docs/flow-control.md).")
@@ -45,9 +47,11 @@ struct ServeCommand: AsyncParsableCommand {
         let (authConfiguration, authReason) = try await auth.configuration(host: host)
         let queues = try engine.queueConfigurations()
         let inboundSources = try inboundOptions.configured()
-        let webhookSettings = try webhookOptions.settings()
+        let devMode = authConfiguration.isDevelopment
+        let webhookSettings = try webhookOptions.settings(devMode: devMode)
         let configFile = try ConfigFile.load(option: config)
-        let runtime = try Runtime.bootstrap(options: engine, handlers: configFile.handlers())
+        let handlers = try configFile.handlers(Runtime.builtInHandlers(outbound: httpJobOptions.policy(devMode: devMode)))
+        let runtime = try Runtime.bootstrap(options: engine, handlers: handlers)
         let schedules = try runtime.configuredSchedules(configFile)
         let queueSettings = try runtime.configuredQueues(configFile)
         // Every node runs the triggers; each trigger's group lease lets one deliver at a time.
@@ -68,7 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",
             metadata: [
                 "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
-                "auth": "\(authConfiguration.isDevelopment ? "off (dev mode)" : "on"): \(authReason)",
+                "auth": "\(devMode ? "off (dev mode)" : "on"): \(authReason)",
+                "outbound": "\(devMode ? "http jobs and webhooks may call loopback (dev mode)" : "public addresses and --http-allow-host/--webhook-allow-host only")",
                 "probes": "\(internalPort.map { "http://\(host):\($0)" } ?? "main port")",
             ])
         try await app.runService()

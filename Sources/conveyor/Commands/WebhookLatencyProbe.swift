@@ -42,7 +42,7 @@ struct WebhookLatencyProbe {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw ValidationErrorText("the webhook receiver did not start") }
 
-        let settings = WebhookSettings(targets: WebhookTargetPolicy(allowHosts: ["127.0.0.1"]))
+        let settings = WebhookSettings(targets: OutboundTargetPolicy(allowHosts: ["127.0.0.1"], allowOption: "--webhook-allow-host"))
         let endpoint = try await conveyor.createWebhook(
             WebhookEndpointRequest(url: "http://127.0.0.1:\(port)/hook", events: ["job.submitted"], maxConcurrency: concurrency),
             settings: settings)

@@ -32,10 +32,11 @@ struct WebhookOptions: ParsableArguments {
 
     var enabled: Bool { !noWebhooks && environment["CONVEYOR_WEBHOOKS_DISABLED"] != "1" }
 
-    func settings() throws -> WebhookSettings {
+    /// The settings; dev mode (a loopback server without auth) also allows loopback targets.
+    func settings(devMode: Bool) throws -> WebhookSettings {
         var settings = WebhookSettings()
-        let hosts = allowHosts.isEmpty ? WebhookTargetPolicy(allowList: environment["CONVEYOR_WEBHOOK_ALLOW_HOSTS"] ?? "").allowHosts : allowHosts
-        settings.targets = WebhookTargetPolicy(allowHosts: hosts)
+        let hosts = allowHosts.isEmpty ? OutboundTargetPolicy.allowList(environment["CONVEYOR_WEBHOOK_ALLOW_HOSTS"] ?? "") : allowHosts
+        settings.targets = OutboundTargetPolicy(allowHosts: hosts, allowLoopback: devMode, allowOption: "--webhook-allow-host")
         if let text = webhookRetrySchedule ?? environment["CONVEYOR_WEBHOOK_RETRY_SCHEDULE"] {
             guard let schedule = WebhookSettings.parseSchedule(text) else {
                 throw ValidationError("Bad webhook retry schedule '\(text)'. Write delays separated by commas, e.g. 0,5s,5m,30m,2h.")

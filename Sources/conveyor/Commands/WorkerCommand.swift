@@ -13,17 +13,20 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Outbound webhooks") var webhookOptions: WebhookOptions
 
+    @OptionGroup(title: "HTTP jobs") var httpJobOptions: HTTPJobOptions
+
     @Option(help: "A JSON config file read at start-up; a worker applies its queues and circuit_breakers (env CONVEYOR_CONFIG; see docs/flow-control.md).")
     var config: String?
 
     func run() async throws {
         let queues = try engine.queueConfigurations()
         let configFile = try ConfigFile.load(option: config)
-        let runtime = try Runtime.bootstrap(options: engine, handlers: configFile.handlers())
+        let handlers = try configFile.handlers(Runtime.builtInHandlers(outbound: httpJobOptions.policy(devMode: false)))
+        let runtime = try Runtime.bootstrap(options: engine, handlers: handlers)
         let queueSettings = try runtime.configuredQueues(configFile)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
-        let webhookSettings = try webhookOptions.settings()
+        let webhookSettings = try webhookOptions.settings(devMode: false)
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
         let services = runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + queueSettings
         let group = ServiceGroup(

@@ -111,7 +111,7 @@ extension Runtime {
 extension ConfigFile {
     /// The built-in handlers with the file's circuit breakers set. An unknown job type or
     /// a bad policy stops the start, naming the registered types or the field.
-    func handlers(_ registry: JobRegistry = Runtime.builtInHandlers()) throws -> JobRegistry {
+    func handlers(_ registry: JobRegistry) throws -> JobRegistry {
         var registry = registry
         guard let circuitBreakers else { return registry }
         do {

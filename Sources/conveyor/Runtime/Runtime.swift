@@ -18,7 +18,7 @@ struct Runtime {
     /// Sets up the process once: logging and metrics are global in Swift's server libraries.
     /// - Parameter handlers: The job types this process runs (the config file's circuit
     ///   breakers applied); the built-in ones by default.
-    static func bootstrap(options: EngineOptions, handlers: JobRegistry = builtInHandlers()) throws -> Runtime {
+    static func bootstrap(options: EngineOptions, handlers: JobRegistry) throws -> Runtime {
         let level = try options.logLevelValue()
         let maintenance = try options.maintenanceConfiguration()
         LoggingSystem.bootstrap { label in
@@ -47,10 +47,11 @@ struct Runtime {
             migrateOnStart: true, owner: owner)
     }
 
-    /// The job types every Conveyor binary can run.
-    static func builtInHandlers() -> JobRegistry {
+    /// The job types every Conveyor binary can run; `http` jobs call only what `outbound` allows.
+    static func builtInHandlers(outbound: OutboundTargetPolicy) -> JobRegistry {
         var registry = JobRegistry()
-        registry.register(HTTPJob(httpClient: .shared))
+        // Lives as long as the process: the handler is registered once and never removed.
+        registry.register(HTTPJob(client: OutboundHTTPClient(policy: outbound)))
         return registry
     }
 }

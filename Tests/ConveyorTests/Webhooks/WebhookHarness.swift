@@ -1,4 +1,5 @@
 import ConveyorCore
+import ConveyorHTTPJob
 import ConveyorWebhooks
 import Crypto
 import Foundation
@@ -17,7 +18,7 @@ struct WebhookHarness {
     var store: any JobStore { conveyor.store }
 
     /// Loopback is allowed by default: the receiver lives there.
-    static let loopbackAllowed = WebhookSettings(targets: WebhookTargetPolicy(allowHosts: ["127.0.0.1"]))
+    static let loopbackAllowed = WebhookSettings(targets: OutboundTargetPolicy(allowHosts: ["127.0.0.1"], allowOption: "--webhook-allow-host"))
 
     init(
         _ kind: StoreKind, settings: WebhookSettings = WebhookHarness.loopbackAllowed, owner: String = "sender-1",
@@ -30,7 +31,7 @@ struct WebhookHarness {
         self.settings = settings
         dispatcher = WebhookDispatcher(conveyor: conveyor)
         sender = WebhookSender(
-            conveyor: conveyor, settings: settings, owner: owner, resolve: resolve ?? { WebhookTargetPolicy.resolve($0) })
+            conveyor: conveyor, settings: settings, owner: owner, resolve: resolve ?? { TargetResolver.resolve($0) })
     }
 
     /// A second sender on the same store (another node, or this one after a restart).
