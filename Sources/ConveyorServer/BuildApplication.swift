@@ -32,11 +32,13 @@ public func buildApplication(
         services.append(
             Application(
                 router: buildInternalRouter(conveyor: conveyor, configuration: configuration, registry: registry),
+                server: .guarded(ConnectionGuard(limits: configuration.connections)),
                 configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: internalPort)),
                 logger: logger))
     }
     var app = Application(
         router: buildRouter(conveyor: conveyor, configuration: configuration, registry: registry, auth: auth, events: events),
+        server: .guarded(ConnectionGuard(limits: configuration.connections)),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
         services: services,
         logger: logger)

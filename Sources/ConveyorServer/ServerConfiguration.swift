@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// Inbound webhook sources from the server's flags (`--inbound-source`). They take
     /// precedence over sources stored through the API, and the API cannot change them.
     public var inboundSources: [InboundSource] = []
+    /// Connection count, idle timeout and header-read deadline, on each listener.
+    public var connections: ConnectionLimits = ConnectionLimits()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"],
