@@ -3,7 +3,7 @@ import ConveyorCore
 
 /// Cron schedules (scope `schedules:manage`); see docs/schedules.md.
 extension ConveyorClient {
-    /// Creates a schedule; `409` when its id exists.
+    /// Creates a schedule; `409` when its tenant has one with its id.
     public func createSchedule(_ request: ScheduleRequest) async throws -> Schedule {
         try await send(.POST, "/v1/schedules", body: request).decode(Schedule.self)
     }
@@ -14,26 +14,29 @@ extension ConveyorClient {
         try await send(.GET, "/v1/schedules").decode(ScheduleList.self).schedules
     }
 
-    public func schedule(id: String) async throws -> Schedule {
-        try await send(.GET, Self.schedulePath(id)).decode(Schedule.self)
+    // Schedule ids are per tenant: `id` names one of the caller's tenant's schedules, and
+    // an admin reaches another tenant's by passing `tenant`.
+
+    public func schedule(id: String, tenant: String? = nil) async throws -> Schedule {
+        try await send(.GET, Self.schedulePath(id, tenant: tenant)).decode(Schedule.self)
     }
 
     /// Changes the fields given; `paused: true` pauses, `paused: false` resumes from now.
-    public func updateSchedule(id: String, _ patch: SchedulePatch) async throws -> Schedule {
-        try await send(.PATCH, Self.schedulePath(id), body: patch).decode(Schedule.self)
+    public func updateSchedule(id: String, tenant: String? = nil, _ patch: SchedulePatch) async throws -> Schedule {
+        try await send(.PATCH, Self.schedulePath(id, tenant: tenant), body: patch).decode(Schedule.self)
     }
 
-    public func deleteSchedule(id: String) async throws {
-        _ = try await send(.DELETE, Self.schedulePath(id))
+    public func deleteSchedule(id: String, tenant: String? = nil) async throws {
+        _ = try await send(.DELETE, Self.schedulePath(id, tenant: tenant))
     }
 
     /// Fires the schedule now, once; `created` is false when this instant's job existed.
     @discardableResult
-    public func triggerSchedule(id: String) async throws -> ScheduleTriggerResult {
-        try await send(.POST, Self.schedulePath(id) + "/trigger").decode(ScheduleTriggerResult.self)
+    public func triggerSchedule(id: String, tenant: String? = nil) async throws -> ScheduleTriggerResult {
+        try await send(.POST, Self.schedulePath(id, tenant: tenant, suffix: "/trigger")).decode(ScheduleTriggerResult.self)
     }
 
-    private static func schedulePath(_ id: String) -> String {
-        "/v1/schedules/\(PercentEncoding.encode(id))"
+    private static func schedulePath(_ id: String, tenant: String?, suffix: String = "") -> String {
+        "/v1/schedules/\(PercentEncoding.encode(id))\(suffix)" + (tenant.map { "?tenant=\(PercentEncoding.encode($0))" } ?? "")
     }
 }

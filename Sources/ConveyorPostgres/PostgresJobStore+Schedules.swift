@@ -36,22 +36,23 @@ extension PostgresJobStore {
                 \(s.misfire.rawValue), \(s.paused), \(s.source), \(s.nextRunAt.map(PostgresTimestamp.init)),
                 \(s.lastFiredAt.map(PostgresTimestamp.init)), \(s.lastJobID), \(s.lastOutcome), \(PostgresTimestamp(s.createdAt)),
                 \(PostgresTimestamp(s.updatedAt)), \(s.createdBy))
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT (tenant, id) DO NOTHING
             RETURNING id
             """, logger: logger)
         return !rows.isEmpty
     }
 
-    public func schedule(id: String) async throws -> Schedule? {
-        try await client.rows("SELECT \(unescaped: Self.scheduleColumns) FROM conveyor_schedules WHERE id = \(id)", logger: logger)
-            .first.map(Self.schedule)
+    public func schedule(tenant: String, id: String) async throws -> Schedule? {
+        try await client.rows(
+            "SELECT \(unescaped: Self.scheduleColumns) FROM conveyor_schedules WHERE tenant = \(tenant) AND id = \(id)", logger: logger
+        ).first.map(Self.schedule)
     }
 
     public func schedules(tenant: String?) async throws -> [Schedule] {
         try await client.rows(
             """
             SELECT \(unescaped: Self.scheduleColumns) FROM conveyor_schedules
-            WHERE \(tenant)::text IS NULL OR tenant = \(tenant) ORDER BY id
+            WHERE \(tenant)::text IS NULL OR tenant = \(tenant) ORDER BY id, tenant
             """, logger: logger
         ).map(Self.schedule)
     }
@@ -60,17 +61,18 @@ extension PostgresJobStore {
         let s = schedule
         let rows = try await client.rows(
             """
-            UPDATE conveyor_schedules SET tenant = \(s.tenant), cron = \(s.cron), timezone = \(s.timezone),
+            UPDATE conveyor_schedules SET cron = \(s.cron), timezone = \(s.timezone),
                 job = \(try JSONB(encoding: s.job)), overlap = \(s.overlap.rawValue), misfire = \(s.misfire.rawValue), paused = \(s.paused),
                 source = \(s.source), next_run_at = \(s.nextRunAt.map(PostgresTimestamp.init)), updated_at = \(PostgresTimestamp(s.updatedAt))
-            WHERE id = \(s.id)
+            WHERE tenant = \(s.tenant) AND id = \(s.id)
             RETURNING id
             """, logger: logger)
         return !rows.isEmpty
     }
 
-    public func deleteSchedule(id: String) async throws -> Bool {
-        !(try await client.rows("DELETE FROM conveyor_schedules WHERE id = \(id) RETURNING id", logger: logger)).isEmpty
+    public func deleteSchedule(tenant: String, id: String) async throws -> Bool {
+        !(try await client.rows("DELETE FROM conveyor_schedules WHERE tenant = \(tenant) AND id = \(id) RETURNING id", logger: logger))
+            .isEmpty
     }
 
     public func dueSchedules(now: Date, limit: Int) async throws -> [Schedule] {
@@ -78,7 +80,7 @@ extension PostgresJobStore {
             """
             SELECT \(unescaped: Self.scheduleColumns) FROM conveyor_schedules
             WHERE NOT paused AND next_run_at IS NOT NULL AND next_run_at <= \(PostgresTimestamp(now))
-            ORDER BY next_run_at, id LIMIT \(max(1, limit))
+            ORDER BY next_run_at, id, tenant LIMIT \(max(1, limit))
             """, logger: logger
         ).map(Self.schedule)
     }
@@ -95,7 +97,10 @@ extension PostgresJobStore {
             // The row lock serialises schedulers: a second one waits, then sees the moved-on next_run_at.
             guard
                 let current = try await connection.rows(
-                    "SELECT next_run_at, last_job_id, last_fired_at FROM conveyor_schedules WHERE id = \(firing.scheduleID) FOR UPDATE",
+                    """
+                    SELECT next_run_at, last_job_id, last_fired_at FROM conveyor_schedules
+                    WHERE tenant = \(firing.tenant) AND id = \(firing.scheduleID) FOR UPDATE
+                    """,
                     logger: logger
                 ).first
             else { return .notFound }
@@ -129,7 +134,7 @@ extension PostgresJobStore {
                 """
                 UPDATE conveyor_schedules SET next_run_at = \(next.map(PostgresTimestamp.init)),
                     last_fired_at = \(lastFiredAt.map(PostgresTimestamp.init)), last_job_id = \(lastJobID), last_outcome = \(outcome)
-                WHERE id = \(firing.scheduleID)
+                WHERE tenant = \(firing.tenant) AND id = \(firing.scheduleID)
                 """, logger: logger)
             return result
         }

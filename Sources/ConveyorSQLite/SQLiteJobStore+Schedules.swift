@@ -21,8 +21,9 @@ extension SQLiteJobStore {
             createdAt: SQLiteRow.date(row[13] as Int64), updatedAt: SQLiteRow.date(row[14] as Int64), createdBy: row[15])
     }
 
-    private static func fetchSchedule(_ db: Database, id: String) throws -> Schedule? {
-        try Row.fetchOne(db, sql: "SELECT \(scheduleColumns) FROM schedules WHERE id = ?", arguments: [id]).map(schedule)
+    private static func fetchSchedule(_ db: Database, tenant: String, id: String) throws -> Schedule? {
+        try Row.fetchOne(db, sql: "SELECT \(scheduleColumns) FROM schedules WHERE tenant = ? AND id = ?", arguments: [tenant, id])
+            .map(schedule)
     }
 
     public func createSchedule(_ schedule: Schedule) async throws -> Bool {
@@ -33,7 +34,7 @@ extension SQLiteJobStore {
                 sql: """
                     INSERT INTO schedules (\(Self.scheduleColumns))
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO NOTHING
+                    ON CONFLICT (tenant, id) DO NOTHING
                     """,
                 arguments: [
                     s.id, s.tenant, s.cron, s.timezone, job, s.overlap.rawValue, s.misfire.rawValue, s.paused, s.source,
@@ -44,14 +45,14 @@ extension SQLiteJobStore {
         }
     }
 
-    public func schedule(id: String) async throws -> Schedule? {
-        try await pool.read { db in try Self.fetchSchedule(db, id: id) }
+    public func schedule(tenant: String, id: String) async throws -> Schedule? {
+        try await pool.read { db in try Self.fetchSchedule(db, tenant: tenant, id: id) }
     }
 
     public func schedules(tenant: String?) async throws -> [Schedule] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.scheduleColumns) FROM schedules WHERE ? IS NULL OR tenant = ? ORDER BY id", arguments: [tenant, tenant]
+                db, sql: "SELECT \(Self.scheduleColumns) FROM schedules WHERE ? IS NULL OR tenant = ? ORDER BY id, tenant", arguments: [tenant, tenant]
             ).map(Self.schedule)
         }
     }
@@ -62,21 +63,21 @@ extension SQLiteJobStore {
         return try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE schedules SET tenant = ?, cron = ?, timezone = ?, job = ?, overlap = ?, misfire = ?, paused = ?, source = ?,
+                    UPDATE schedules SET cron = ?, timezone = ?, job = ?, overlap = ?, misfire = ?, paused = ?, source = ?,
                         next_run_at = ?, updated_at = ?
-                    WHERE id = ?
+                    WHERE tenant = ? AND id = ?
                     """,
                 arguments: [
-                    s.tenant, s.cron, s.timezone, job, s.overlap.rawValue, s.misfire.rawValue, s.paused, s.source,
-                    s.nextRunAt.map(SQLiteRow.millis), SQLiteRow.millis(s.updatedAt), s.id,
+                    s.cron, s.timezone, job, s.overlap.rawValue, s.misfire.rawValue, s.paused, s.source,
+                    s.nextRunAt.map(SQLiteRow.millis), SQLiteRow.millis(s.updatedAt), s.tenant, s.id,
                 ])
             return db.changesCount > 0
         }
     }
 
-    public func deleteSchedule(id: String) async throws -> Bool {
+    public func deleteSchedule(tenant: String, id: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM schedules WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM schedules WHERE tenant = ? AND id = ?", arguments: [tenant, id])
             return db.changesCount > 0
         }
     }
@@ -88,7 +89,7 @@ extension SQLiteJobStore {
                 sql: """
                     SELECT \(Self.scheduleColumns) FROM schedules
                     WHERE paused = 0 AND next_run_at IS NOT NULL AND next_run_at <= ?
-                    ORDER BY next_run_at, id LIMIT ?
+                    ORDER BY next_run_at, id, tenant LIMIT ?
                     """,
                 arguments: [SQLiteRow.millis(now), max(1, limit)]
             ).map(Self.schedule)
@@ -107,7 +108,8 @@ extension SQLiteJobStore {
         return try await pool.write { db in
             guard
                 let current = try Row.fetchOne(
-                    db, sql: "SELECT next_run_at, last_job_id, last_fired_at FROM schedules WHERE id = ?", arguments: [firing.scheduleID])
+                    db, sql: "SELECT next_run_at, last_job_id, last_fired_at FROM schedules WHERE tenant = ? AND id = ?",
+                    arguments: [firing.tenant, firing.scheduleID])
             else { return .notFound }
             let storedNext: Int64? = current[0]
             if let expected = firing.expectedNextRunAt, storedNext != SQLiteRow.millis(expected) { return .stale }
@@ -139,8 +141,8 @@ extension SQLiteJobStore {
             let outcome = result.outcome ?? firing.skippedOutcome
             let next = firing.expectedNextRunAt == nil ? storedNext : firing.nextRunAt.map(SQLiteRow.millis)
             try db.execute(
-                sql: "UPDATE schedules SET next_run_at = ?, last_fired_at = ?, last_job_id = ?, last_outcome = ? WHERE id = ?",
-                arguments: [next, lastFiredAt, lastJobID, outcome, firing.scheduleID])
+                sql: "UPDATE schedules SET next_run_at = ?, last_fired_at = ?, last_job_id = ?, last_outcome = ? WHERE tenant = ? AND id = ?",
+                arguments: [next, lastFiredAt, lastJobID, outcome, firing.tenant, firing.scheduleID])
             return result
         }
     }

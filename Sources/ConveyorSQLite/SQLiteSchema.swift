@@ -60,6 +60,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v10-unique", migrate: SQLiteUniqueSchema.migrate)
         migrator.registerMigration("v11-keyed-claim", migrate: SQLiteKeyedClaimSchema.migrate)
         migrator.registerMigration("v12-secrets", migrate: SQLiteSecretSchema.migrate)
+        migrator.registerMigration("v13-schedules-by-tenant", migrate: SQLiteScheduleTenantSchema.migrate)
         return migrator
     }
 }

@@ -44,13 +44,15 @@ extension Conveyor {
     public func checkConfiguredSchedules(_ requests: [ScheduleRequest]) throws {
         let now = clock.now()
         var failures: [ValidationFailure] = []
-        var seen: Set<String> = []
+        var seen: Set<ScheduleName> = []
         for (index, request) in requests.enumerated() {
             do {
                 let schedule = try makeSchedule(
                     request, tenant: request.tenant ?? Tenant.defaultID, source: "config", now: now, createdBy: "config", requireID: true)
-                if !seen.insert(schedule.id).inserted {
-                    failures.append(ValidationFailure("schedules[\(index)].id", "'\(schedule.id)' is listed twice; ids must be unique"))
+                if !seen.insert(ScheduleName(tenant: schedule.tenant, id: schedule.id)).inserted {
+                    failures.append(
+                        ValidationFailure(
+                            "schedules[\(index)].id", "'\(schedule.id)' is listed twice for tenant '\(schedule.tenant)'; ids must be unique within a tenant"))
                 }
             } catch let error as ConveyorError where error.code == .validation {
                 failures += error.failures.map { $0.nested(under: "schedules[\(index)]") }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Cron schedules, tenant-isolated like webhook endpoints: a caller sees and manages only
 /// its own tenant's schedules (admin: every tenant's), and a schedule's jobs go to its
-/// tenant. The ``CronScheduler`` fires them on the leader. See docs/schedules.md.
+/// tenant. A schedule is named by its tenant and its id, so two tenants may use the same
+/// id, and another tenant's id answers like a missing one. The ``CronScheduler`` fires
+/// them on the leader. See docs/schedules.md.
 extension Conveyor {
     public static func scheduleNotFound(_ id: String) -> ConveyorError {
         ConveyorError(.notFound, "No schedule has id '\(id)'. Check the id, or list schedules with GET /v1/schedules.")
@@ -15,7 +17,8 @@ extension Conveyor {
         let schedule = try makeSchedule(request, tenant: tenant, source: "api", now: now, createdBy: caller?.createdBy)
         guard try await store.createSchedule(schedule) else {
             throw ConveyorError(
-                .conflict, "A schedule with id '\(schedule.id)' exists already. Change it with PATCH /v1/schedules/\(schedule.id), or pick another id.")
+                .conflict,
+                "A schedule with id '\(schedule.id)' exists already in this tenant. Change it with PATCH /v1/schedules/\(schedule.id), or pick another id.")
         }
         return try await decorated(schedule)
     }
@@ -98,8 +101,8 @@ extension Conveyor {
         // template's values and the built-in defaults rather than not at all.
         var job = try scheduledJob(schedule.job, tenant: schedule.tenant, now: now, requireRegistered: false)
         let fire = fireTime.truncatedToMilliseconds
-        job.id = ScheduleJobID.make(scheduleID: schedule.id, fireTime: fire)
-        job.idempotencyKey = ScheduleJobID.key(scheduleID: schedule.id, fireTime: fire)
+        job.id = ScheduleJobID.make(tenant: schedule.tenant, scheduleID: schedule.id, fireTime: fire)
+        job.idempotencyKey = ScheduleJobID.key(tenant: schedule.tenant, scheduleID: schedule.id, fireTime: fire)
         job.runAt = min(fire, job.createdAt)
         let tag = "schedule:\(schedule.id)"
         if !job.tags.contains(tag) { job.tags.append(tag) }
@@ -127,15 +130,18 @@ extension Conveyor {
         return shown
     }
 
-    func accessibleSchedule(id: String, as caller: Caller?) async throws -> Schedule {
-        guard let schedule = try await store.schedule(id: id), caller?.canAccess(tenant: schedule.tenant) ?? true else {
-            throw Self.scheduleNotFound(id)
-        }
+    /// The caller's schedule `id`: looked up in the caller's own tenant, or in `tenant`
+    /// when an admin names one (a non-admin naming another tenant is `403`, as for jobs).
+    /// Only the caller's tenant is ever searched, so another tenant's id is a plain 404.
+    func accessibleSchedule(id: String, tenant requested: String?, as caller: Caller?) async throws -> Schedule {
+        let tenant = try caller?.tenant(forNew: requested) ?? (requested ?? Tenant.defaultID)
+        guard let schedule = try await store.schedule(tenant: tenant, id: id) else { throw Self.scheduleNotFound(id) }
         return schedule
     }
 
-    public func schedule(id: String, as caller: Caller? = nil) async throws -> Schedule {
-        try await decorated(accessibleSchedule(id: id, as: caller))
+    /// The schedule `id` of the caller's tenant (an admin may name another `tenant`).
+    public func schedule(id: String, tenant: String? = nil, as caller: Caller? = nil) async throws -> Schedule {
+        try await decorated(accessibleSchedule(id: id, tenant: tenant, as: caller))
     }
 
     /// The caller's tenant's schedules (admin: every tenant's), by id.
@@ -147,8 +153,8 @@ extension Conveyor {
     }
 
     /// Changes a schedule. A new expression or zone, or a resume, sets the next run from now.
-    public func updateSchedule(id: String, patch: SchedulePatch, as caller: Caller? = nil) async throws -> Schedule {
-        var schedule = try await accessibleSchedule(id: id, as: caller)
+    public func updateSchedule(id: String, tenant: String? = nil, patch: SchedulePatch, as caller: Caller? = nil) async throws -> Schedule {
+        var schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
         let (failures, cron, zone) = checkSchedule(
             cron: patch.cron ?? schedule.cron, timezone: patch.timezone ?? schedule.timezone, job: patch.job ?? schedule.job,
@@ -165,22 +171,22 @@ extension Conveyor {
         if timing || resumed { schedule.nextRunAt = cron.next(after: now, in: zone) }
         schedule.updatedAt = now
         guard try await store.updateSchedule(schedule) else { throw Self.scheduleNotFound(id) }
-        return try await decorated(store.schedule(id: id) ?? schedule)
+        return try await decorated(store.schedule(tenant: schedule.tenant, id: id) ?? schedule)
     }
 
-    public func deleteSchedule(id: String, as caller: Caller? = nil) async throws {
-        _ = try await accessibleSchedule(id: id, as: caller)
-        guard try await store.deleteSchedule(id: id) else { throw Self.scheduleNotFound(id) }
+    public func deleteSchedule(id: String, tenant: String? = nil, as caller: Caller? = nil) async throws {
+        let schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
+        guard try await store.deleteSchedule(tenant: schedule.tenant, id: id) else { throw Self.scheduleNotFound(id) }
     }
 
     /// Fires the schedule now, once, whatever its overlap policy and even when paused; the
     /// next scheduled run stays as it was.
-    public func triggerSchedule(id: String, as caller: Caller? = nil) async throws -> ScheduleTriggerResult {
-        let schedule = try await accessibleSchedule(id: id, as: caller)
+    public func triggerSchedule(id: String, tenant: String? = nil, as caller: Caller? = nil) async throws -> ScheduleTriggerResult {
+        let schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
         let job = try firingJob(schedule, fireTime: now, now: now)
         let result = try await store.fireSchedule(
-            ScheduleFiring(scheduleID: id, expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: now, now: now))
+            ScheduleFiring(tenant: schedule.tenant, scheduleID: id, expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: now, now: now))
         switch result {
         case .fired(let inserted):
             await announce(inserted)
@@ -202,6 +208,12 @@ extension Conveyor {
 
     // MARK: The config file
 
+    /// What names a schedule: its tenant and its id.
+    struct ScheduleName: Hashable {
+        var tenant: String
+        var id: String
+    }
+
     /// What applying the config file's schedules changed.
     public struct ConfiguredSchedulesReport: Sendable, Hashable {
         public var created: [String] = []
@@ -212,8 +224,10 @@ extension Conveyor {
     /// Makes the stored config schedules match the file: new ones are created, changed ones
     /// updated (keeping their next run and firing record when `cron` and `timezone` did not
     /// change), and config schedules no longer listed are deleted. Schedules made through
-    /// the API are left alone, unless the file names the same id: then the file wins.
-    /// Everything is checked before anything is written.
+    /// the API are left alone, unless the file names the same id in the same tenant: then
+    /// the file wins. A schedule the file moves to another tenant is a new schedule there
+    /// (the old one is deleted as no longer listed). Everything is checked before anything
+    /// is written.
     @discardableResult
     public func applyConfiguredSchedules(_ requests: [ScheduleRequest]) async throws -> ConfiguredSchedulesReport {
         try checkConfiguredSchedules(requests)
@@ -221,10 +235,10 @@ extension Conveyor {
         let schedules = try requests.map {
             try makeSchedule($0, tenant: $0.tenant ?? Tenant.defaultID, source: "config", now: now, createdBy: "config", requireID: true)
         }
-        let seen = Set(schedules.map(\.id))
+        let seen = Set(schedules.map { ScheduleName(tenant: $0.tenant, id: $0.id) })
         var report = ConfiguredSchedulesReport()
         for var schedule in schedules {
-            if let existing = try await store.schedule(id: schedule.id) {
+            if let existing = try await store.schedule(tenant: schedule.tenant, id: schedule.id) {
                 if existing.cron == schedule.cron && existing.timezone == schedule.timezone && existing.paused == schedule.paused {
                     schedule.nextRunAt = existing.nextRunAt
                 }
@@ -233,7 +247,7 @@ extension Conveyor {
                 let changed =
                     existing.cron != schedule.cron || existing.timezone != schedule.timezone || existing.job != schedule.job
                     || existing.overlap != schedule.overlap || existing.misfire != schedule.misfire || existing.paused != schedule.paused
-                    || existing.tenant != schedule.tenant || existing.source != schedule.source
+                    || existing.source != schedule.source
                 if changed {
                     _ = try await store.updateSchedule(schedule)
                     report.updated.append(schedule.id)
@@ -242,8 +256,9 @@ extension Conveyor {
                 report.created.append(schedule.id)
             }
         }
-        for stale in try await store.schedules(tenant: nil) where stale.source == "config" && !seen.contains(stale.id) {
-            if try await store.deleteSchedule(id: stale.id) { report.deleted.append(stale.id) }
+        for stale in try await store.schedules(tenant: nil)
+        where stale.source == "config" && !seen.contains(ScheduleName(tenant: stale.tenant, id: stale.id)) {
+            if try await store.deleteSchedule(tenant: stale.tenant, id: stale.id) { report.deleted.append(stale.id) }
         }
         return report
     }

@@ -42,7 +42,8 @@ public struct CronScheduler: Sendable {
             do {
                 try await fire(schedule, now: now)
             } catch {
-                conveyor.logger.error("firing schedule \(schedule.id) failed", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.error(
+                    "firing schedule \(schedule.id) failed", metadata: ["tenant": "\(schedule.tenant)", "error": "\(String(reflecting: error))"])
                 firstError = firstError ?? error
                 failures += 1
             }
@@ -111,7 +112,7 @@ public struct CronScheduler: Sendable {
             }
             let result = try await conveyor.store.fireSchedule(
                 ScheduleFiring(
-                    scheduleID: schedule.id, expectedNextRunAt: expected, nextRunAt: step.next, job: job, fireTime: step.fireTime,
+                    tenant: schedule.tenant, scheduleID: schedule.id, expectedNextRunAt: expected, nextRunAt: step.next, job: job, fireTime: step.fireTime,
                     skipWhileActive: schedule.overlap == .skip, skippedOutcome: step.fire ? nil : "skipped_misfire", now: now))
             switch result {
             case .fired(let inserted):

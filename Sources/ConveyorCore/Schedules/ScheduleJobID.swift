@@ -3,13 +3,22 @@ import Foundation
 
 /// The job a schedule fires at one time has one id, whoever fires it: a UUIDv7 whose
 /// 48-bit timestamp is the fire time and whose other bits come from the SHA-256 of
-/// `schedule:{id}:{fire time}`. A second firing of the same time (a retry after a crash,
-/// a split-brain second leader) hits the existing row and creates nothing. The id stays
-/// time-ordered like every job id (``JobID``).
+/// ``key(tenant:scheduleID:fireTime:)``. A second firing of the same time (a retry after
+/// a crash, a split-brain second leader) hits the existing row and creates nothing. The
+/// id stays time-ordered like every job id (``JobID``).
+///
+/// Schedule ids are per tenant, job ids are global: the tenant is part of the key, so two
+/// tenants' `nightly` schedules firing at the same time make two jobs. The `default`
+/// tenant's key leaves it out, which keeps the ids of schedules made before ids were
+/// scoped by tenant (a restart does not fire a time again under a new id).
 public enum ScheduleJobID {
-    /// `schedule:{id}:{fire time, ISO 8601 UTC with milliseconds}`: the job's idempotency key too.
-    public static func key(scheduleID: String, fireTime: Date) -> String {
-        "schedule:\(scheduleID):\(isoString(fireTime))"
+    /// `schedule:{id}:{fire time}` for tenant `default`, `schedule:{tenant}/{id}:{fire time}`
+    /// for any other (the fire time in ISO 8601 UTC with milliseconds): the job's
+    /// idempotency key too. Neither a tenant nor a schedule id may hold a `/`, so no two
+    /// (tenant, id) pairs share a key.
+    public static func key(tenant: String, scheduleID: String, fireTime: Date) -> String {
+        let name = tenant == Tenant.defaultID ? scheduleID : "\(tenant)/\(scheduleID)"
+        return "schedule:\(name):\(isoString(fireTime))"
     }
 
     /// `2026-03-29T01:00:00.000Z`.
@@ -23,8 +32,8 @@ public enum ScheduleJobID {
             inDay % 1000)
     }
 
-    public static func make(scheduleID: String, fireTime: Date) -> String {
-        let digest = Array(SHA256.hash(data: Array(key(scheduleID: scheduleID, fireTime: fireTime).utf8)))
+    public static func make(tenant: String, scheduleID: String, fireTime: Date) -> String {
+        let digest = Array(SHA256.hash(data: Array(key(tenant: tenant, scheduleID: scheduleID, fireTime: fireTime).utf8)))
         var rand: UInt64 = 0
         for byte in digest[0..<8] { rand = rand << 8 | UInt64(byte) }
         var rand2: UInt64 = 0

@@ -2,20 +2,23 @@ import Foundation
 
 /// The cron schedules' part of the store. Each method is one transaction. See docs/schedules.md.
 public protocol ScheduleStore: Sendable {
-    /// Inserts the schedule; false (nothing written) when its id exists.
+    // A schedule is named by its tenant and its id: two tenants may both have a
+    // `nightly-report`, and neither learns of the other's.
+
+    /// Inserts the schedule; false (nothing written) when its tenant has one with its id.
     func createSchedule(_ schedule: Schedule) async throws -> Bool
 
-    func schedule(id: String) async throws -> Schedule?
+    func schedule(tenant: String, id: String) async throws -> Schedule?
 
     /// Every schedule (nil) or one tenant's, by id.
     func schedules(tenant: String?) async throws -> [Schedule]
 
     /// Writes the definition, `paused`, `source`, `next_run_at` and `updated_at`; the
-    /// firing record (`last_*`) stays. False when absent.
+    /// firing record (`last_*`) stays. Found by its tenant and id. False when absent.
     func updateSchedule(_ schedule: Schedule) async throws -> Bool
 
     /// Deletes the schedule (its jobs stay). False when absent.
-    func deleteSchedule(id: String) async throws -> Bool
+    func deleteSchedule(tenant: String, id: String) async throws -> Bool
 
     /// Unpaused schedules whose `next_run_at` is at or before `now`, earliest first.
     func dueSchedules(now: Date, limit: Int) async throws -> [Schedule]
@@ -31,6 +34,8 @@ public protocol ScheduleStore: Sendable {
 }
 
 public struct ScheduleFiring: Sendable, Hashable {
+    /// The schedule's tenant and id: together they name it.
+    public var tenant: String
     public var scheduleID: String
     /// The `next_run_at` the scheduler read. Nil for a manual trigger: no fence, and
     /// `next_run_at` stays.
@@ -48,9 +53,10 @@ public struct ScheduleFiring: Sendable, Hashable {
     public var now: Date
 
     public init(
-        scheduleID: String, expectedNextRunAt: Date?, nextRunAt: Date?, job: NewJob?, fireTime: Date, skipWhileActive: Bool = false,
+        tenant: String, scheduleID: String, expectedNextRunAt: Date?, nextRunAt: Date?, job: NewJob?, fireTime: Date, skipWhileActive: Bool = false,
         skippedOutcome: String? = nil, now: Date
     ) {
+        self.tenant = tenant
         self.scheduleID = scheduleID
         self.expectedNextRunAt = expectedNextRunAt
         self.nextRunAt = nextRunAt

@@ -47,8 +47,11 @@ struct SchedulesCommand: AsyncParsableCommand {
         @Argument(help: "The schedule's id.")
         var id: String
 
+        @Option(help: "The schedule's tenant (admin only; default: the credential's own).")
+        var tenant: String?
+
         func run() async throws {
-            try await client.withClient { client in try printJSON(try await client.triggerSchedule(id: id)) }
+            try await client.withClient { client in try printJSON(try await client.triggerSchedule(id: id, tenant: tenant)) }
         }
     }
 }

@@ -173,15 +173,28 @@ extension ScheduleTests {
         @Test func idIsStableAcrossReleases() {
             // Computed independently (Python's hashlib) from the documented recipe: a
             // different id for the same fire time would fire it again after an upgrade.
-            let id = ScheduleJobID.make(scheduleID: "nightly", fireTime: utc("2026-03-29T01:00:00Z"))
+            let id = ScheduleJobID.make(tenant: "default", scheduleID: "nightly", fireTime: utc("2026-03-29T01:00:00Z"))
             #expect(id == "019d371a-da80-703c-a22c-922913d89b20")
+        }
+
+        /// Schedule ids are per tenant and job ids global: another tenant's `nightly` makes
+        /// another job (`schedule:acme/nightly:…`, also computed with hashlib), while the
+        /// `default` tenant's ids stay those of the release before ids were scoped.
+        @Test func theTenantIsPartOfTheIDButDefaultsIDsAreUnchanged() {
+            let t = utc("2026-03-29T01:00:00Z")
+            #expect(ScheduleJobID.make(tenant: "acme", scheduleID: "nightly", fireTime: t) == "019d371a-da80-70b8-a408-7bac00d56a24")
+            #expect(ScheduleJobID.key(tenant: "acme", scheduleID: "nightly", fireTime: t) == "schedule:acme/nightly:2026-03-29T01:00:00.000Z")
+            #expect(ScheduleJobID.key(tenant: "default", scheduleID: "nightly", fireTime: t) == "schedule:nightly:2026-03-29T01:00:00.000Z")
+            // `:` is allowed in both names, `/` in neither: no pair of names shares a key.
+            #expect(
+                ScheduleJobID.key(tenant: "a:b", scheduleID: "c", fireTime: t) != ScheduleJobID.key(tenant: "a", scheduleID: "b:c", fireTime: t))
         }
 
         @Test func sameScheduleAndTimeSameIDTimeOrderedUUIDv7() {
             let t = utc("2026-03-29T01:00:00Z")
-            let a = ScheduleJobID.make(scheduleID: "nightly", fireTime: t)
-            #expect(a == ScheduleJobID.make(scheduleID: "nightly", fireTime: t))
-            #expect(a != ScheduleJobID.make(scheduleID: "hourly", fireTime: t))
+            let a = ScheduleJobID.make(tenant: "default", scheduleID: "nightly", fireTime: t)
+            #expect(a == ScheduleJobID.make(tenant: "default", scheduleID: "nightly", fireTime: t))
+            #expect(a != ScheduleJobID.make(tenant: "default", scheduleID: "hourly", fireTime: t))
             #expect(a.count == 36 && a == a.lowercased())
             let parts = a.split(separator: "-")
             #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
@@ -189,8 +202,8 @@ extension ScheduleTests {
             #expect("89ab".contains(parts[3].first!), "RFC variant")
             // The timestamp is the fire time: ids sort like fire times and like JobID's.
             #expect(a >= JobID.lowerBound(at: t) && a < JobID.lowerBound(at: t.addingTimeInterval(0.001)))
-            #expect(ScheduleJobID.make(scheduleID: "nightly", fireTime: t.addingTimeInterval(1)) > a)
-            #expect(ScheduleJobID.key(scheduleID: "nightly", fireTime: t) == "schedule:nightly:2026-03-29T01:00:00.000Z")
+            #expect(ScheduleJobID.make(tenant: "default", scheduleID: "nightly", fireTime: t.addingTimeInterval(1)) > a)
+            #expect(ScheduleJobID.key(tenant: "default", scheduleID: "nightly", fireTime: t) == "schedule:nightly:2026-03-29T01:00:00.000Z")
         }
     }
 }

@@ -72,7 +72,7 @@ extension ScheduleTests {
             #expect(jobs.count == 1)
             let job = try #require(jobs.first)
             let fire = utc("2026-01-01T00:05:00Z")
-            #expect(job.id == ScheduleJobID.make(scheduleID: "every5", fireTime: fire))
+            #expect(job.id == ScheduleJobID.make(tenant: "default", scheduleID: "every5", fireTime: fire))
             #expect(job.idempotencyKey == "schedule:every5:2026-01-01T00:05:00.000Z")
             #expect(job.tags.contains("schedule:every5") && job.tags.contains("report"))
             #expect(job.metadata["schedule_id"] == .string("every5"))
@@ -92,7 +92,7 @@ extension ScheduleTests {
             w.set("2026-01-01T00:10:10Z")
             try await w.tick()
             jobs = try await w.jobs()
-            #expect(jobs.map(\.id) == [job.id, ScheduleJobID.make(scheduleID: "every5", fireTime: utc("2026-01-01T00:10:00Z"))])
+            #expect(jobs.map(\.id) == [job.id, ScheduleJobID.make(tenant: "default", scheduleID: "every5", fireTime: utc("2026-01-01T00:10:00Z"))])
         }
 
         @Test(arguments: StoreKind.allCases)
@@ -118,20 +118,20 @@ extension ScheduleTests {
             try await w.create()
             w.set("2026-01-01T00:05:00Z")
             // A split-brain leader read the schedule before the other fired it...
-            let stale = try #require(try await w.store.schedule(id: "every5"))
+            let stale = try #require(try await w.store.schedule(tenant: "default", id: "every5"))
             try await w.tick()
             // ...and fires from that view: the fence stops it.
             try await CronScheduler(conveyor: w.anotherConveyor()).fire(stale, now: w.clock.now())
-            let afterStale = try #require(try await w.store.schedule(id: "every5"))
+            let afterStale = try #require(try await w.store.schedule(tenant: "default", id: "every5"))
             #expect(afterStale.lastOutcome == "fired", "the stale firing wrote nothing")
             #expect(afterStale.nextRunAt == utc("2026-01-01T00:10:00Z"))
             // Without the fence (a manual firing of the same time), the deterministic id stops it.
             let job = try w.conveyor.firingJob(stale, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now())
             let again = try await w.store.fireSchedule(
-                ScheduleFiring(scheduleID: "every5", expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now()))
+                ScheduleFiring(tenant: "default", scheduleID: "every5", expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now()))
             #expect(again == .duplicate(jobID: job.id))
             #expect(try await w.jobs().count == 1)
-            #expect(try await w.store.schedule(id: "every5")?.lastOutcome == "duplicate")
+            #expect(try await w.store.schedule(tenant: "default", id: "every5")?.lastOutcome == "duplicate")
         }
 
         @Test(arguments: StoreKind.allCases)
@@ -288,12 +288,13 @@ extension ScheduleTests {
             let w = try await ScheduleWorld(kind)
             try await w.create(tenant: "acme")
             w.set("2026-01-01T00:01:00Z")
-            let first = try await w.conveyor.triggerSchedule(id: "every5")
+            // Ids are per tenant: in-process code names the tenant (the default is `default`).
+            let first = try await w.conveyor.triggerSchedule(id: "every5", tenant: "acme")
             #expect(first.created && first.job.tenant == "acme")
-            let again = try await w.conveyor.triggerSchedule(id: "every5")
+            let again = try await w.conveyor.triggerSchedule(id: "every5", tenant: "acme")
             #expect(!again.created && again.job.id == first.job.id, "the same instant is one job")
             #expect(try await w.jobs().count == 1)
-            #expect(try await w.conveyor.schedule(id: "every5").nextRunAt == utc("2026-01-01T00:05:00Z"))
+            #expect(try await w.conveyor.schedule(id: "every5", tenant: "acme").nextRunAt == utc("2026-01-01T00:05:00Z"))
         }
 
         @Test(arguments: StoreKind.allCases)
@@ -319,7 +320,7 @@ extension ScheduleTests {
             try await w.create("from-api")
             w.set("2026-01-01T06:00:00Z")
             try await w.tick()
-            let fired = try #require(try await w.store.schedule(id: "scrape"))
+            let fired = try #require(try await w.store.schedule(tenant: "default", id: "scrape"))
             #expect(fired.lastOutcome == "fired" && fired.nextRunAt == utc("2026-01-01T12:00:00Z"))
 
             // Same file again: nothing changes.
@@ -331,7 +332,7 @@ extension ScheduleTests {
             changed.job.payload = ["text": "scrape v2"]
             report = try await w.conveyor.applyConfiguredSchedules([changed, analytics])
             #expect(report.updated == ["scrape"])
-            var stored = try #require(try await w.store.schedule(id: "scrape"))
+            var stored = try #require(try await w.store.schedule(tenant: "default", id: "scrape"))
             #expect(stored.job.payload == ["text": "scrape v2"])
             #expect(stored.nextRunAt == fired.nextRunAt && stored.lastJobID == fired.lastJobID && stored.source == "config")
 
@@ -339,10 +340,10 @@ extension ScheduleTests {
             changed.cron = "0 */4 * * *"
             report = try await w.conveyor.applyConfiguredSchedules([changed])
             #expect(report.updated == ["scrape"] && report.deleted == ["analytics"])
-            stored = try #require(try await w.store.schedule(id: "scrape"))
+            stored = try #require(try await w.store.schedule(tenant: "default", id: "scrape"))
             #expect(stored.nextRunAt == utc("2026-01-01T08:00:00Z"))
-            #expect(try await w.store.schedule(id: "from-api") != nil)
-            #expect(try await w.store.schedule(id: "analytics") == nil)
+            #expect(try await w.store.schedule(tenant: "default", id: "from-api") != nil)
+            #expect(try await w.store.schedule(tenant: "default", id: "analytics") == nil)
         }
 
         @Test func configFileSchedulesAreCheckedBeforeAnythingIsWritten() async throws {
