@@ -1,8 +1,19 @@
 /// The rules for the topics of custom events.
 public enum EventTopic {
-    /// Topics Conveyor appends itself; a custom event may not claim to be one of these.
-    /// `inbound.` topics carry verified inbound webhooks (`POST /v1/inbound/{source}`) only.
-    public static let reservedPrefixes = ["job.", "workflow.", "inbound.", "circuit.", "queue."]
+    /// Topics Conveyor appends itself; a custom event may not claim to be one of these, so a
+    /// tenant cannot forge a system event that triggers, webhooks and consumers trust.
+    /// Every topic Conveyor emits starts with one of these (a test walks them all):
+    /// `job.*` (``LogEvent/jobSubmitted`` …), `workflow.*` (``WorkflowEvent``),
+    /// `circuit.*` and `queue.*` (flow control), `webhook.*` (an endpoint disabled),
+    /// `inbound.*` (verified inbound webhooks, `POST /v1/inbound/{source}`, only).
+    /// `schedule.` and `conveyor.` are held for Conveyor's own future events. This is the
+    /// one list: publishing and topic schemas both check it.
+    public static let reservedPrefixes = ["job.", "workflow.", "inbound.", "circuit.", "queue.", "webhook.", "schedule.", "conveyor."]
+
+    /// True when `topic` is one Conveyor emits (or may emit) itself.
+    public static func isReserved(_ topic: String) -> Bool {
+        reservedPrefixes.contains { topic.hasPrefix($0) }
+    }
 
     /// The failures of `topic` as the topic of a published event, under `field`.
     public static func problems(_ topic: String, field: String = "topic") -> [ValidationFailure] {

@@ -73,12 +73,18 @@ extension EventBusTests {
         @Test func refusesReservedTopicsAndBadFields() async throws {
             let h = try await ServerHarness()
             try await h.run { client in
-                for topic in ["job.succeeded", "workflow.completed"] {
+                // Every prefix Conveyor emits under, and every topic it emits, is refused:
+                // a tenant cannot forge a system event.
+                let forged = EventTopic.reservedPrefixes.map { $0 + "forged" } + ReservedTopicTests.emitted
+                for topic in forged {
                     let response = try await client.send(.post, "/v1/events", json: #"{"topic":"\#(topic)","data":{}}"#)
-                    #expect(response.status == .unprocessableContent)
+                    #expect(response.status == .unprocessableContent, "\(topic)")
                     let problem = try response.decode(Problem.self)
-                    #expect(problem.errors?.map(\.field) == ["topic"] && problem.detail.contains("reserved"), "\(problem.detail)")
+                    #expect(problem.errors?.map(\.field) == ["topic"] && problem.detail.contains("reserved"), "\(topic): \(problem.detail)")
+                    let schema = try await client.send(.put, "/v1/topics/\(topic)/schema", json: #"{"type":"object"}"#)
+                    #expect(try schema.decode(Problem.self).errors?.map(\.field) == ["topic"], "\(topic)")
                 }
+                #expect(EventTopic.reservedPrefixes.contains("webhook.") && EventTopic.reservedPrefixes.contains("schedule."))
                 let bad = try await client.send(.post, "/v1/events", json: #"{"topic":"a*","idempotency_key":"","key":"k"}"#)
                 #expect(Set(try bad.decode(Problem.self).errors?.map(\.field) ?? []) == ["topic", "idempotency_key"])
                 let unknown = try await client.send(.post, "/v1/events", json: #"{"topic":"a.b","payload":{}}"#)
@@ -141,6 +147,26 @@ extension EventBusTests {
                 let reserved = try await client.send(.put, "/v1/topics/job.failed/schema", json: #"{"type":"object"}"#)
                 #expect(try reserved.decode(Problem.self).errors?.map(\.field) == ["topic"])
             }
+        }
+    }
+
+    /// Every topic Conveyor appends itself is under a reserved prefix.
+    @Suite("Reserved topics") struct ReservedTopicTests {
+        /// The topics Conveyor emits, from the constants the stores and engine append.
+        static let emitted: [String] = [
+            LogEvent.jobSubmitted, LogEvent.jobStarted, LogEvent.jobRetrying, LogEvent.jobSucceeded, LogEvent.jobFailed,
+            LogEvent.jobCancelled, LogEvent.circuitOpened, LogEvent.circuitClosed, LogEvent.queuePaused, LogEvent.queueResumed,
+            LogEvent.webhookEndpointDisabled, WorkflowEvent.submitted.type, WorkflowEvent.completed.type, WorkflowEvent.failed.type,
+            WorkflowEvent.cancelled.type, WorkflowEvent.stepCompleted("a").type,
+            InboundSource(name: "github", scheme: .hmacSHA256, secret: "s", tenant: "default", signatureHeader: "x-sig").topic,
+        ]
+
+        @Test func everyTopicConveyorEmitsIsReserved() {
+            for topic in Self.emitted {
+                #expect(EventTopic.isReserved(topic), "\(topic) is emitted by Conveyor but a tenant may publish it")
+                #expect(EventTopic.problems(topic).map(\.field) == ["topic"])
+            }
+            #expect(!EventTopic.isReserved("entry.saved") && !EventTopic.isReserved("jobs.done") && !EventTopic.isReserved("webhooks"))
         }
     }
 }
