@@ -7,29 +7,49 @@ import PostgresNIO
 extension PostgresJobStore {
     public func appendEvent(_ event: NewEvent) async throws -> PublishResult {
         let data = String(decoding: try ConveyorJSON.encode(event.data), as: UTF8.self)
+        // The idempotency key first, then the replay guard's: every publish takes its locks
+        // in this order, so two publishes sharing a key never wait on each other in a cycle.
+        let keys = [event.idempotencyKey, event.replayGuard?.key].compactMap { $0 }
         // Without a key, one statement: its own transaction, one round trip.
-        guard let key = event.idempotencyKey else {
+        guard !keys.isEmpty else {
             return PublishResult(event: try await append(event, data: data, on: client), created: true)
         }
         return try await client.readCommittedTransaction(logger: logger) { db in
             // Two publishes of one key wait for each other; other keys are not held up.
-            try await db.rows(
-                "SELECT pg_advisory_xact_lock(\(PostgresEventBusSchema.publishKeyLock), hashtext(\(event.tenant) || '/' || \(key)))",
-                logger: logger)
+            for key in keys {
+                try await db.rows(
+                    "SELECT pg_advisory_xact_lock(\(PostgresEventBusSchema.publishKeyLock), hashtext(\(event.tenant) || '/' || \(key)))",
+                    logger: logger)
+            }
             // Keys of pruned events are forgotten: a key is remembered while its event is.
             try await db.rows(
                 "DELETE FROM conveyor_event_keys WHERE event_id <= (SELECT through FROM conveyor_events_pruned)", logger: logger)
-            let found = try await db.rows(
-                "SELECT event_id FROM conveyor_event_keys WHERE tenant = \(event.tenant) AND key = \(key)", logger: logger)
-            if let id = try found.first?.decode(Int64.self), let existing = try await customEvent(id: id, on: db) {
-                return PublishResult(event: existing, created: false)
+            if let key = event.idempotencyKey {
+                let found = try await db.rows(
+                    "SELECT event_id FROM conveyor_event_keys WHERE tenant = \(event.tenant) AND key = \(key)", logger: logger)
+                if let id = try found.first?.decode(Int64.self), let existing = try await customEvent(id: id, on: db) {
+                    return PublishResult(event: existing, created: false)
+                }
+            }
+            // A replay guard's key counts only while its event is within the window.
+            if let replay = event.replayGuard {
+                let found = try await db.rows(
+                    """
+                    SELECT k.event_id FROM conveyor_event_keys k JOIN conveyor_events e ON e.id = k.event_id
+                    WHERE k.tenant = \(event.tenant) AND k.key = \(replay.key) AND e.occurred_at >= \(PostgresTimestamp(replay.since))
+                    """, logger: logger)
+                if let id = try found.first?.decode(Int64.self), let existing = try await customEvent(id: id, on: db) {
+                    return PublishResult(event: existing, created: false)
+                }
             }
             let appended = try await append(event, data: data, on: db)
-            try await db.rows(
-                """
-                INSERT INTO conveyor_event_keys (tenant, key, event_id) VALUES (\(event.tenant), \(key), \(appended.id))
-                ON CONFLICT (tenant, key) DO UPDATE SET event_id = EXCLUDED.event_id
-                """, logger: logger)
+            for key in keys {
+                try await db.rows(
+                    """
+                    INSERT INTO conveyor_event_keys (tenant, key, event_id) VALUES (\(event.tenant), \(key), \(appended.id))
+                    ON CONFLICT (tenant, key) DO UPDATE SET event_id = EXCLUDED.event_id
+                    """, logger: logger)
+            }
             return PublishResult(event: appended, created: true)
         }
     }

@@ -8,19 +8,33 @@ extension SQLiteJobStore {
     public func appendEvent(_ event: NewEvent) async throws -> PublishResult {
         let data = try SQLiteRow.json(event.data)
         return try await pool.write { db in
-            if let key = event.idempotencyKey {
+            if event.idempotencyKey != nil || event.replayGuard != nil {
                 // Keys of pruned events are forgotten: a key is remembered while its event is.
                 try db.execute(sql: "DELETE FROM event_keys WHERE event_id <= (SELECT through FROM events_pruned)")
-                if let id = try Int64.fetchOne(
+            }
+            if let key = event.idempotencyKey,
+                let id = try Int64.fetchOne(
                     db, sql: "SELECT event_id FROM event_keys WHERE tenant = ? AND key = ?", arguments: [event.tenant, key]),
-                    let existing = try Self.customEvent(db, id: id)
-                {
-                    return PublishResult(event: existing, created: false)
-                }
+                let existing = try Self.customEvent(db, id: id)
+            {
+                return PublishResult(event: existing, created: false)
+            }
+            // A replay guard's key counts only while its event is within the window.
+            if let replay = event.replayGuard,
+                let id = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT k.event_id FROM event_keys k JOIN events e ON e.id = k.event_id
+                        WHERE k.tenant = ? AND k.key = ? AND e.occurred_at >= ?
+                        """,
+                    arguments: [event.tenant, replay.key, SQLiteRow.millis(replay.since)]),
+                let existing = try Self.customEvent(db, id: id)
+            {
+                return PublishResult(event: existing, created: false)
             }
             let id = try SQLiteEventLog.append(
                 db, type: event.topic, topic: event.topic, key: event.key, tenant: event.tenant, data: data)
-            if let key = event.idempotencyKey {
+            for key in [event.idempotencyKey, event.replayGuard?.key].compactMap({ $0 }) {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO event_keys (tenant, key, event_id) VALUES (?, ?, ?)",
                     arguments: [event.tenant, key, id])

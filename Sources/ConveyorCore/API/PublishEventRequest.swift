@@ -7,8 +7,8 @@ import Foundation
 /// ```
 public struct PublishEventRequest: Codable, Sendable, Hashable {
     /// What subscribers filter on, e.g. `entry.saved`. Also the event's `type`. Topics
-    /// starting `job.` or `workflow.` are Conveyor's own, and `inbound.` topics carry
-    /// verified inbound webhooks; all are refused.
+    /// under ``EventTopic/reservedPrefixes`` (`job.`, `workflow.`, `webhook.`, …) are
+    /// Conveyor's own, and `inbound.` topics carry verified inbound webhooks; all are refused.
     public var topic: String
     /// The entity the event is about; a consumer group delivers events with the same key
     /// in order. Left out: the empty key, so keyless events are handled one at a time.
@@ -52,13 +52,19 @@ public struct NewEvent: Sendable, Hashable {
     public var tenant: String
     public var data: JSONValue
     public var idempotencyKey: String?
+    /// A second key that de-duplicates only within a time window (inbound webhooks whose
+    /// delivery id is not signed: a hash of the signed body).
+    public var replayGuard: ReplayGuard?
 
-    public init(topic: String, key: String, tenant: String, data: JSONValue, idempotencyKey: String? = nil) {
+    public init(
+        topic: String, key: String, tenant: String, data: JSONValue, idempotencyKey: String? = nil, replayGuard: ReplayGuard? = nil
+    ) {
         self.topic = topic
         self.key = key
         self.tenant = tenant
         self.data = data
         self.idempotencyKey = idempotencyKey
+        self.replayGuard = replayGuard
     }
 }
 

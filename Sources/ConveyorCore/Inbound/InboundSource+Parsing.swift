@@ -17,7 +17,8 @@ extension InboundSource {
         var items = nameAndRest[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let head = items.removeFirst().split(separator: ":", maxSplits: 1).map(String.init)
         guard head.count == 2, let scheme = InboundScheme(rawValue: head[0]) else {
-            throw invalid("the scheme must be standard-webhooks or hmac-sha256, followed by ':' and an environment variable, \(example)")
+            let schemes = InboundScheme.allCases.map(\.rawValue).joined(separator: ", ")
+            throw invalid("the scheme must be one of \(schemes), followed by ':' and an environment variable, \(example)")
         }
         let variable = head[1]
         guard let secret = environment[variable], !secret.isEmpty else {

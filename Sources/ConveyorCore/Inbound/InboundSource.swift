@@ -7,8 +7,26 @@ public enum InboundScheme: String, Codable, Sendable, Hashable, CaseIterable {
     /// after `whsec_`).
     case standardWebhooks = "standard-webhooks"
     /// An HMAC-SHA256 of the raw body in one header (GitHub's `X-Hub-Signature-256`,
-    /// Notion's `X-Notion-Signature`), keyed by the secret's UTF-8 bytes.
+    /// Notion's `X-Notion-Signature`), keyed by the secret's UTF-8 bytes. Neither the
+    /// delivery id nor a timestamp is signed, so a captured request can be sent again:
+    /// see ``signsDeliveryID`` and docs/inbound-webhooks.md.
     case hmacSHA256 = "hmac-sha256"
+    /// Stripe: `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">[,v1=…]`,
+    /// keyed by the secret's UTF-8 bytes (`whsec_…` as a whole). The timestamp is signed.
+    case stripe
+    /// Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:timestamp:body">` with the
+    /// time in `X-Slack-Request-Timestamp`, keyed by the signing secret's UTF-8 bytes.
+    case slack
+
+    /// True when the signature covers the delivery id, so a captured request cannot come
+    /// back under a new id (Standard Webhooks signs `webhook-id`). For every other scheme
+    /// the id is unsigned or absent, and deliveries are also de-duplicated by a hash of the
+    /// body within the source's tolerance window.
+    public var signsDeliveryID: Bool { self == .standardWebhooks }
+
+    /// True when the signature covers a timestamp checked against the tolerance, so a
+    /// captured request stops verifying once the window has passed.
+    public var signsTimestamp: Bool { self != .hmacSHA256 }
 }
 
 /// How an `hmac-sha256` signature header encodes the MAC.
@@ -33,9 +51,11 @@ public struct InboundSource: Codable, Sendable, Hashable {
     public var encoding: InboundEncoding?
     /// `hmac-sha256`: text the header carries before the MAC, such as `sha256=`.
     public var prefix: String?
-    /// `hmac-sha256`: a header carrying the send time in Unix seconds, checked against the tolerance.
+    /// `hmac-sha256`: a header carrying the send time in Unix seconds, checked against the
+    /// tolerance. The scheme does not sign it: it refuses stale senders, not replays.
     public var timestampHeader: String?
-    /// Seconds a timestamp may differ from the server's clock.
+    /// Seconds a timestamp may differ from the server's clock; for schemes that do not sign
+    /// the delivery id, also the window in which a repeated body is a duplicate.
     public var toleranceSeconds: Int
     /// `hmac-sha256`: the header naming the delivery (e.g. `x-github-delivery`); without
     /// one, deliveries are told apart by a hash of the body.
@@ -83,10 +103,11 @@ public struct InboundSource: Codable, Sendable, Hashable {
     }
 
     /// The secret as HMAC key bytes: for Standard Webhooks the base64 after `whsec_`,
-    /// otherwise the secret's UTF-8 bytes. Nil when a Standard Webhooks secret is not base64.
+    /// otherwise the secret's UTF-8 bytes (Stripe's `whsec_…` included, as Stripe signs).
+    /// Nil when a Standard Webhooks secret is not base64.
     public var keyBytes: [UInt8]? {
         switch scheme {
-        case .hmacSHA256:
+        case .hmacSHA256, .stripe, .slack:
             return Array(secret.utf8)
         case .standardWebhooks:
             let text = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
@@ -135,13 +156,13 @@ public struct InboundSource: Codable, Sendable, Hashable {
             if signatureHeader == nil {
                 failures.append(ValidationFailure("signature_header", "is required for hmac-sha256, e.g. x-hub-signature-256"))
             }
-        case .standardWebhooks:
+        case .standardWebhooks, .stripe, .slack:
             let unused = [
                 ("signature_header", signatureHeader != nil), ("encoding", encoding != nil), ("prefix", prefix != nil),
                 ("timestamp_header", timestampHeader != nil), ("id_header", idHeader != nil),
             ]
             for (field, set) in unused where set {
-                failures.append(ValidationFailure(field, "applies to hmac-sha256 only: standard-webhooks uses the webhook-* headers"))
+                failures.append(ValidationFailure(field, "applies to hmac-sha256 only: \(scheme.rawValue) uses its own fixed headers"))
             }
         }
         return failures

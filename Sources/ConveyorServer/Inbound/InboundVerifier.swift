@@ -25,8 +25,9 @@ public enum InboundVerifier {
     }
 
     /// Checks the request and returns its delivery id: `webhook-id` for Standard
-    /// Webhooks; for `hmac-sha256` the id header's value or, without one,
-    /// `sha256:<hex of the body>`.
+    /// Webhooks; for `hmac-sha256` the id header's value or, without one, the body's
+    /// digest (``bodyDigest(_:)``); for Stripe and Slack, which send no delivery id
+    /// header, the body's digest.
     ///
     /// - Parameter header: Looks a header up by its lower-case name.
     public static func verify(
@@ -66,8 +67,40 @@ public enum InboundVerifier {
                 }
             guard let decoded, constantTimeEqual(decoded, mac(key: key, message: body)) else { return .failure(.badSignature) }
             if let idHeader = source.idHeader, let id = header(idHeader), !id.isEmpty { return .success(id) }
-            return .success("sha256:" + hex(Array(SHA256.hash(data: body))))
+            return .success(bodyDigest(body))
+        case .stripe:
+            // `t=1492774577,v1=5257…,v0=6ffb…`: one t, any number of v1 (a rolled secret
+            // signs with both); v0 and unknown schemes are ignored.
+            guard let value = header("stripe-signature") else { return .failure(.missingHeader("stripe-signature")) }
+            var timestamp: String?
+            var signatures: [String] = []
+            for item in value.split(separator: ",") {
+                let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2 else { continue }
+                if pair[0] == "t" { timestamp = pair[1] } else if pair[0] == "v1" { signatures.append(pair[1]) }
+            }
+            guard let timestamp else { return .failure(.missingHeader("stripe-signature t=")) }
+            if let failure = checkTimestamp(timestamp, tolerance: source.toleranceSeconds, now: now) { return .failure(failure) }
+            let expected = mac(key: key, message: Array("\(timestamp).".utf8) + body)
+            guard signatures.contains(where: { hexDecode($0).map { constantTimeEqual($0, expected) } ?? false }) else {
+                return .failure(.badSignature)
+            }
+            return .success(bodyDigest(body))
+        case .slack:
+            guard let timestamp = header("x-slack-request-timestamp") else { return .failure(.missingHeader("x-slack-request-timestamp")) }
+            guard let signature = header("x-slack-signature") else { return .failure(.missingHeader("x-slack-signature")) }
+            if let failure = checkTimestamp(timestamp, tolerance: source.toleranceSeconds, now: now) { return .failure(failure) }
+            let expected = mac(key: key, message: Array("v0:\(timestamp):".utf8) + body)
+            guard signature.hasPrefix("v0="), let given = hexDecode(String(signature.dropFirst(3))), constantTimeEqual(given, expected)
+            else { return .failure(.badSignature) }
+            return .success(bodyDigest(body))
         }
+    }
+
+    /// `sha256:<hex of the raw body>`: a delivery id where the sender gives none, and the
+    /// replay key of a scheme that does not sign its delivery id.
+    public static func bodyDigest(_ body: [UInt8]) -> String {
+        "sha256:" + hex(Array(SHA256.hash(data: body)))
     }
 
     static func checkTimestamp(_ text: String, tolerance: Int, now: Date) -> Failure? {

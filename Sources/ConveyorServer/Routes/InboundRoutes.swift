@@ -57,7 +57,8 @@ struct InboundRoutes {
             throw ProblemError.inboundUnverified()
         }
         let data = InboundEventData.make(source: source, headers: headers, body: body)
-        let result = try await conveyor.receiveInbound(from: source, deliveryID: deliveryID, data: data)
+        let result = try await conveyor.receiveInbound(
+            from: source, deliveryID: deliveryID, bodyDigest: InboundVerifier.bodyDigest(body), data: data)
         let receipt = InboundReceipt(eventID: result.event.id, topic: source.topic, deliveryID: deliveryID, duplicate: !result.created)
         return try .json(receipt, status: result.created ? .accepted : .ok)
     }

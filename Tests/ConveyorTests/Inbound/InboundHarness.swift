@@ -12,12 +12,14 @@ import Testing
 
 /// The API over real HTTP (a live server on loopback) with three configured sources:
 /// `github` (hmac-sha256, hex, `sha256=`, `x-github-delivery`), `notion` (hmac-sha256,
-/// base64, no id header, tenant `acme`) and `svix` (Standard Webhooks).
+/// base64, no id header, tenant `acme`), `svix` (Standard Webhooks), `stripe` and `slack`.
 struct InboundHarness: Sendable {
     static let githubSecret = "gh-test-secret-1234"
     static let notionSecret = "notion-test-secret"
     /// `whsec_` + base64 of 32 bytes, as Standard Webhooks senders show it.
     static let standardSecret = "whsec_" + Data("0123456789abcdef0123456789abcdef".utf8).base64EncodedString()
+    static let stripeSecret = "whsec_stripe_test_secret"
+    static let slackSecret = "8f742231b10e8888abcd99yyyzzz85a5"
     static let rotatedSecret = "whsec_" + Data("fedcba9876543210fedcba9876543210".utf8).base64EncodedString()
 
     let conveyor: Conveyor
@@ -38,6 +40,8 @@ struct InboundHarness: Sendable {
                 name: "notion", scheme: .hmacSHA256, secret: Self.notionSecret, tenant: "acme", signatureHeader: "x-notion-signature",
                 encoding: .base64, timestampHeader: "x-notion-timestamp", origin: "config"),
             InboundSource(name: "svix", scheme: .standardWebhooks, secret: Self.standardSecret, origin: "config"),
+            InboundSource(name: "stripe", scheme: .stripe, secret: Self.stripeSecret, origin: "config"),
+            InboundSource(name: "slack", scheme: .slack, secret: Self.slackSecret, origin: "config"),
         ]
         self.configuration = configuration
     }

@@ -42,7 +42,7 @@ extension InboundTests {
 
                 let list = try await client.send(.get, "/v1/inbound-sources")
                 #expect(list.status == .ok)
-                #expect(try list.decode(InboundSourceList.self).sources.map(\.name) == ["github", "linear", "notion", "svix"])
+                #expect(try list.decode(InboundSourceList.self).sources.map(\.name) == ["github", "linear", "notion", "slack", "stripe", "svix"])
                 for hidden in [secret, InboundHarness.githubSecret, InboundHarness.notionSecret, InboundHarness.standardSecret] {
                     #expect(!list.text.contains(hidden))
                 }

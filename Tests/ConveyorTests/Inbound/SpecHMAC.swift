@@ -64,6 +64,16 @@ enum SpecHMAC {
         "sha256=" + hex(hmacSHA256(key: Array(secret.utf8), message: Array(body.utf8)))
     }
 
+    /// Stripe: `t=<timestamp>,v1=<hex HMAC of "timestamp.body">`, keyed by the whole secret's bytes.
+    static func stripe(secret: String, timestamp: Int, body: String) -> String {
+        "t=\(timestamp),v1=" + hex(hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8)))
+    }
+
+    /// Slack: `v0=<hex HMAC of "v0:timestamp:body">`, keyed by the signing secret's bytes.
+    static func slack(secret: String, timestamp: Int, body: String) -> String {
+        "v0=" + hex(hmacSHA256(key: Array(secret.utf8), message: Array("v0:\(timestamp):\(body)".utf8)))
+    }
+
     /// Standard Webhooks: `v1,` + base64 HMAC of `id.timestamp.body`, keyed by the base64 after `whsec_`.
     static func standard(secret: String, id: String, timestamp: Int, body: String) -> String {
         let key = Array(Data(base64Encoded: String(secret.dropFirst("whsec_".count)))!)
