@@ -31,6 +31,12 @@ extension HTTPJob {
         public var body: Body?
         /// On a 429, also hold every job of the same queue and concurrency key until the
         /// upstream's `Retry-After` time.
+        /// Headers whose value is one of the tenant's named secrets (header → secret name),
+        /// written `{"secret": "NAME"}` and resolved at send time, so the value is never stored.
+        public var secretHeaders: [String: String] = [:]
+        /// Sensitive header values sealed at enqueue (header → sealed value); the header
+        /// itself is stored as ``SensitiveHeaders/redacted`` (HTTPJob+Secrets.swift).
+        public var sealedHeaders: [String: String] = [:]
         public var pauseKeyOn429: Bool
 
         public init(
@@ -51,7 +57,11 @@ extension HTTPJob {
 
         /// Headers Conveyor sets itself: the body decides its framing, and the job headers
         /// must be trustworthy for the receiver to deduplicate on.
-        static let reservedHeaders: Set<String> = ["content-length", "transfer-encoding", "x-conveyor-job-id", "x-conveyor-attempt"]
+        static let reservedHeaders: Set<String> = [
+            "content-length", "transfer-encoding", "x-conveyor-job-id", "x-conveyor-attempt",
+            "webhook-id", "webhook-timestamp", "webhook-signature",
+        ]
+            case sealedHeaders = "sealed_headers"
 
         public init(from decoder: Decoder) throws {
             // `inputs` is what a workflow step's job receives from its dependencies; an http
@@ -72,12 +82,10 @@ extension HTTPJob {
                     forKey: .method, in: c, debugDescription: "must be an HTTP method such as POST, PUT, PATCH, GET or DELETE")
             }
 
-            headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
-            for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
-                if let problem = Self.headerProblem(name: name, value: value) {
-                    throw DecodingError.dataCorruptedError(forKey: .headers, in: c, debugDescription: problem)
-                }
-            }
+            let headerValues = try HeaderValues.decode(from: c)
+            headers = headerValues.literal
+            secretHeaders = headerValues.secrets
+            sealedHeaders = try c.decodeIfPresent([String: String].self, forKey: .sealedHeaders) ?? [:]
 
             let json = try c.decodeIfPresent(JSONValue.self, forKey: .body)
             let base64 = try c.decodeIfPresent(String.self, forKey: .bodyBase64)
@@ -103,7 +111,9 @@ extension HTTPJob {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(url, forKey: .url)
             try c.encode(method, forKey: .method)
-            if !headers.isEmpty { try c.encode(headers, forKey: .headers) }
+            let headerValues = HeaderValues(literal: headers, secrets: secretHeaders).encoded
+            if !headerValues.isEmpty { try c.encode(headerValues, forKey: .headers) }
+            if !sealedHeaders.isEmpty { try c.encode(sealedHeaders, forKey: .sealedHeaders) }
             switch body {
             case .json(let value): try c.encode(value, forKey: .body)
             case .bytes(let data): try c.encode(data.base64EncodedString(), forKey: .bodyBase64)

@@ -83,6 +83,7 @@ func buildRoutes(
         TriggerRoutes(conveyor: conveyor).register(in: &routes)
         WebhookRoutes(conveyor: conveyor, settings: configuration.webhooks).register(in: &routes)
         ScheduleRoutes(conveyor: conveyor).register(in: &routes)
+        SecretRoutes(conveyor: conveyor).register(in: &routes)
         InboundRoutes(conveyor: conveyor, configured: configuration.inboundSources).register(in: &routes)
         EventStreamRoute(
             conveyor: conveyor, tailer: events, keepAlive: configuration.eventStreamKeepAlive,

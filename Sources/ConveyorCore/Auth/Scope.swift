@@ -28,6 +28,8 @@ public struct Scope: RawRepresentable, Hashable, Sendable, Comparable, CustomStr
     public static let webhooksManage = Scope("webhooks:manage")
     public static let schedulesManage = Scope("schedules:manage")
     public static let queuesManage = Scope("queues:manage")
+    /// The tenant's named secrets and its request-signing secret.
+    public static let secretsManage = Scope("secrets:manage")
     /// Every permission, over every tenant. Manages tenants and API keys.
     public static let admin = Scope("admin")
 
@@ -35,7 +37,7 @@ public struct Scope: RawRepresentable, Hashable, Sendable, Comparable, CustomStr
     /// scopes (`openid`, `profile`, another service's) are ignored.
     public static let known: [Scope] = [
         .jobsRead, .jobsWrite, .workflowsRead, .workflowsWrite, .eventsRead, .eventsPublish, .webhooksManage,
-        .schedulesManage, .queuesManage, .admin,
+        .schedulesManage, .queuesManage, .secretsManage, .admin,
     ]
 
     public var isKnown: Bool { Self.known.contains(self) }

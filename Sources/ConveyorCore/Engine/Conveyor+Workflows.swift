@@ -15,8 +15,12 @@ extension Conveyor {
                 ValidationFailure("tenant", "must be 1–100 characters of letters, digits, '_', '-', '.' or ':'")
             ])
         }
-        let workflow = try WorkflowValidator(registry: registry).validate(
+        var workflow = try WorkflowValidator(registry: registry).validate(
             request, tenant: tenant, createdBy: caller?.createdBy, now: now)
+        // Each step's job copies its spec's payload, so the spec is what gets prepared.
+        var specs = workflow.steps.map { NewJob(type: $0.spec.type, payload: $0.spec.payload, runAt: now, tenant: tenant, createdAt: now) }
+        try await prepareForStorage(&specs, fieldPrefix: { "steps[\($0)]." })
+        for index in specs.indices { workflow.steps[index].spec.payload = specs[index].payload }
         // Checked on the payloads as written; inputs added later come from results the
         // store already holds.
         let probes = workflow.steps.map { step in

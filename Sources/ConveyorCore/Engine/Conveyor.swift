@@ -63,6 +63,7 @@ public final class Conveyor: Sendable {
             }
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        try await prepareForStorage(&jobs, fieldPrefix: { requests.count == 1 ? "" : "jobs[\($0)]." })
         try await checkPayloadLimits(jobs, fieldPrefix: { requests.count == 1 ? "" : "jobs[\($0)]." })
         return try await insert(jobs)
     }
@@ -167,11 +168,16 @@ public final class Conveyor: Sendable {
         if let handler = registry.handler(for: original.type), let failure = handler.validate(payload) {
             throw ConveyorError.invalid([failure.nested(under: "payload")])
         }
-        let job = NewJob(
+        var job = NewJob(
             type: original.type, queue: original.queue, priority: original.priority, payload: payload, runAt: now,
             maxAttempts: original.maxAttempts, backoff: original.backoff, timeoutSeconds: original.timeoutSeconds,
             tags: original.tags, tenant: original.tenant, metadata: original.metadata, createdAt: now,
             rerunOf: original.id, createdBy: caller?.createdBy)
+        // The merged payload goes through the handler's preparation like a new one, so an
+        // override of a sensitive value is sealed too (the body nests it under `payload`).
+        var prepared = [job]
+        try await prepareForStorage(&prepared, fieldPrefix: { _ in "payload." })
+        job = prepared[0]
         try await checkPayloadLimits([job], fieldPrefix: { _ in "the re-run job's " })
         return try await insert([job])[0].job
     }

@@ -232,7 +232,8 @@ final class QueueWorker: Sendable {
     private func start(_ job: ClaimedJob, _ continuation: AsyncStream<Event>.Continuation) -> RunningJob {
         let context = JobContext(
             id: job.id, type: job.type, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
-            tenant: job.tenant, concurrencyKey: job.concurrencyKey, logger: logger)
+            tenant: job.tenant, concurrencyKey: job.concurrencyKey, logger: logger,
+            secrets: (store as? any SecretStore).map { TenantSecrets(tenant: job.tenant, store: $0, clock: clock) })
         let handler = registry.handler(for: job.type)
         let task = Task {
             let result: Result<JSONValue?, any Error>

@@ -23,10 +23,24 @@ public protocol JobHandler: Sendable {
     static var defaults: JobDefaults { get }
 
     func run(_ payload: Payload, context: JobContext) async throws -> Output
+
+    /// The payload to store for a job, given the one submitted, which has decoded as
+    /// ``Payload``. Everything that reads jobs back (the API, events, webhooks) shows the
+    /// stored payload, so a handler whose payload carries credentials replaces them here,
+    /// e.g. with values sealed by ``TenantSecrets/seal(_:purpose:)``, and recovers them in
+    /// ``run(_:context:)``. Runs on every write of a payload: enqueue, re-run (on the
+    /// merged payload, so it must accept its own output) and workflow steps.
+    ///
+    /// Throw a ``ValidationFailure`` whose field is relative to the payload to refuse it
+    /// (a 422). `secrets` is nil when the store keeps no secrets. The default stores the
+    /// payload as submitted.
+    func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue
 }
 
 extension JobHandler {
     public static var defaults: JobDefaults { JobDefaults() }
+
+    public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue { payload }
 }
 
 /// Per-type defaults, shown by `GET /v1/config/job-options`.
@@ -70,12 +84,17 @@ public struct JobContext: Sendable {
     public var tenant: String
     /// The key caps, rate limits and breakers count this job under.
     public var concurrencyKey: String
+    /// The job's tenant's secrets (named secrets, sealing, the signing secret); nil when
+    /// the store keeps none.
+    public var secrets: TenantSecrets?
     private let baseLogger: Logger
 
     public init(
         id: String, type: String, queue: String = "default", attempt: Int = 1, maxAttempts: Int = 3,
-        tenant: String = "default", concurrencyKey: String? = nil, logger: Logger = Logger(label: "conveyor.job")
+        tenant: String = "default", concurrencyKey: String? = nil, logger: Logger = Logger(label: "conveyor.job"),
+        secrets: TenantSecrets? = nil
     ) {
+        self.secrets = secrets
         self.concurrencyKey = concurrencyKey ?? tenant
         self.id = id
         self.type = type

@@ -7,11 +7,13 @@ public struct AnyJobHandler: Sendable {
     public internal(set) var defaults: JobDefaults
     let execute: @Sendable (Data, JobContext) async throws -> JSONValue?
     let decodePayload: @Sendable (Data) throws -> Void
+    let prepare: @Sendable (JSONValue, TenantSecrets?) async throws -> JSONValue
 
     public init<H: JobHandler>(_ handler: H) {
         self.type = H.type
         self.defaults = H.defaults
         self.decodePayload = { data in _ = try ConveyorJSON.decode(H.Payload.self, from: data) }
+        self.prepare = { payload, secrets in try await handler.prepareForStorage(payload, secrets: secrets) }
         self.execute = { data, context in
             let payload: H.Payload
             do {

@@ -1,9 +1,9 @@
-import ConveyorCore
 import Crypto
 import Foundation
 
 /// Standard Webhooks signing: `v1,` + base64(HMAC-SHA256(key, "id.timestamp.body")), the
-/// key being the base64 after `whsec_`. Several signatures (a rotation's overlap) are
+/// key being the base64 after `whsec_`. One implementation for webhook deliveries and
+/// `http` job requests. Several signatures (a rotation's overlap) are
 /// separated by spaces in one `webhook-signature` header.
 public enum WebhookSignature {
     /// One signature, or nil when `secret` is not a webhook secret.

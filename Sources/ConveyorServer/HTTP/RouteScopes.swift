@@ -109,6 +109,13 @@ enum RouteScopes {
         (RouteKey(.patch, "/v1/schedules/{id}"), .scope(.schedulesManage)),
         (RouteKey(.delete, "/v1/schedules/{id}"), .scope(.schedulesManage)),
         (RouteKey(.post, "/v1/schedules/{id}/trigger"), .scope(.schedulesManage)),
+        // Named secrets and the request-signing secret of the caller's tenant. Values are
+        // write-only; the signing secret is shown because receivers need it to verify.
+        (RouteKey(.put, "/v1/secrets/{name}"), .scope(.secretsManage)),
+        (RouteKey(.get, "/v1/secrets"), .scope(.secretsManage)),
+        (RouteKey(.delete, "/v1/secrets/{name}"), .scope(.secretsManage)),
+        (RouteKey(.get, "/v1/signing-secret"), .scope(.secretsManage)),
+        (RouteKey(.post, "/v1/signing-secret/rotate"), .scope(.secretsManage)),
         // Tenants and credentials
         (RouteKey(.get, "/v1/tenants"), .scope(.admin)),
         (RouteKey(.post, "/v1/tenants"), .scope(.admin)),

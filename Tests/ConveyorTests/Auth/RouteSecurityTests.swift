@@ -17,7 +17,7 @@ extension AuthTests {
         static let owner = "globex"
         static let intruder = "acme"
         /// Strings only the owner's data contains; no response to the intruder may hold them.
-        static let markers = ["victim-payload-marker", "victim-metadata-marker", "victim-idempotency-marker"]
+        static let markers = ["victim-payload-marker", "victim-metadata-marker", "victim-idempotency-marker", "victim-secret-marker"]
         /// The secret of the seeded inbound source `fixture` (hmac-sha256, hex, `x-signature`).
         static let inboundSecret = "victim-inbound-secret"
         /// The concurrency key of the owner's open circuit breaker.
@@ -102,6 +102,12 @@ extension AuthTests {
             RouteKey(.patch, "/v1/schedules/{id}"): Fixture(path: "/v1/schedules/{schedule}", body: #"{"paused":true}"#),
             RouteKey(.delete, "/v1/schedules/{id}"): Fixture(path: "/v1/schedules/{schedule}"),
             RouteKey(.post, "/v1/schedules/{id}/trigger"): Fixture(path: "/v1/schedules/{schedule}/trigger"),
+            // The intruder's PUT makes a secret of its own tenant; the owner's stays untouched.
+            RouteKey(.put, "/v1/secrets/{name}"): Fixture(path: "/v1/secrets/victim-secret", body: #"{"value":"intruder"}"#),
+            RouteKey(.get, "/v1/secrets"): Fixture(path: "/v1/secrets"),
+            RouteKey(.delete, "/v1/secrets/{name}"): Fixture(path: "/v1/secrets/victim-secret"),
+            RouteKey(.get, "/v1/signing-secret"): Fixture(path: "/v1/signing-secret"),
+            RouteKey(.post, "/v1/signing-secret/rotate"): Fixture(path: "/v1/signing-secret/rotate"),
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
@@ -146,6 +152,9 @@ extension AuthTests {
                         name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
                         signatureHeader: "x-signature"))
                 try await openCircuit(harness.store, key: RouteSecurityTests.victimCircuit, tenant: RouteSecurityTests.owner)
+                _ = try await harness.conveyor.putSecret(
+                    name: "victim-secret", value: "victim-secret-marker",
+                    as: Caller(credential: .development, tenant: RouteSecurityTests.owner, scopes: [.secretsManage]))
             }
 
             static func seedEventBus(_ conveyor: Conveyor, tenant: String) async throws -> (Trigger, Int64) {
@@ -213,7 +222,11 @@ extension AuthTests {
                 let missingDelivery = try await client.send(.post, "/v1/deliveries/\(absentID)/redeliver", bearer: cases[5].token)
                 let missingSchedule = try await client.send(.get, "/v1/schedules/\(absentID)", bearer: cases[5].token)
                 let missingCircuit = try await client.send(.post, "/v1/circuits/\(absentID)/reset", bearer: cases[5].token)
+                let missingSecret = try await client.send(.delete, "/v1/secrets/\(absentID)", bearer: cases[5].token)
                 let missing =
+                    route.path.hasPrefix("/v1/secrets")
+                    ? missingSecret
+                    :
                     route.path.hasPrefix("/v1/circuits")
                     ? missingCircuit
                     : route.path.hasPrefix("/v1/schedules")
@@ -256,6 +269,7 @@ extension AuthTests {
                                 .replacingOccurrences(of: world.webhook, with: "ID").replacingOccurrences(of: world.delivery, with: "ID")
                                 .replacingOccurrences(of: world.schedule, with: "ID")
                                 .replacingOccurrences(of: Self.victimCircuit, with: "ID")
+                                .replacingOccurrences(of: "victim-secret", with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -298,6 +312,9 @@ extension AuthTests {
         /// owner's tenant, and reads only what is not tenant data.
         static func otherTenantStatus(route: RouteKey, scope: Scope) -> HTTPResponse.Status {
             if scope == .admin { return .forbidden }
+            // Secrets are the caller's own tenant's: the owner's name is free to create, and absent to delete.
+            if route == RouteKey(.put, "/v1/secrets/{name}") { return .created }
+            if route == RouteKey(.delete, "/v1/secrets/{name}") { return .notFound }
             if route.path.contains("{id}") || route == RouteKey(.post, "/v1/circuits/{key}/reset") { return .notFound }
             if queueOperatorRoutes.contains(route) { return .forbidden }
             // Submitting and listing workflows name the owner's tenant.
