@@ -32,7 +32,7 @@ public struct CreateAPIKeyRequest: Codable, Sendable, Hashable {
     /// Every problem at once, each naming its field. Unknown scopes are refused: a key
     /// with a typo'd scope would fail every request it was made for.
     public func validate(now: Date) throws(ConveyorError) {
-        var failures: [ValidationFailure] = []
+        var failures = NULCharacters.failures(in: self)
         if name.isEmpty || name.utf8.count > 200 {
             failures.append(ValidationFailure("name", "must be 1–200 bytes"))
         }

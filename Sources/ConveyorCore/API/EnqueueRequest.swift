@@ -112,8 +112,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
         check(Self.isValidName(tenant), "tenant", "must be 1–100 characters of letters, digits, '_', '-', '.' or ':'")
         let metadata = self.metadata ?? .object([:])
         check(metadata.objectValue != nil, "metadata", "must be a JSON object")
-        check(payload?.containsNUL != true, "payload", "must not contain the NUL character (\\u0000)")
-        check(!metadata.containsNUL, "metadata", "must not contain the NUL character (\\u0000)")
+        failures += NULCharacters.failures(in: self)
         if let unique { failures += unique.validate() }
 
         guard failures.isEmpty else { throw .invalid(failures) }

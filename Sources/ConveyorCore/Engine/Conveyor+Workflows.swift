@@ -7,6 +7,7 @@ extension Conveyor {
     /// creates the jobs of the steps that depend on nothing, and appends
     /// `workflow.submitted`. A rejected workflow writes nothing.
     public func submitWorkflow(_ request: WorkflowRequest, as caller: Caller? = nil) async throws -> WorkflowStatus {
+        try NULCharacters.check(request)
         let now = clock.now()
         var tenant = request.tenant ?? Tenant.defaultID
         if let caller { tenant = try caller.tenant(forNew: request.tenant) }

@@ -155,8 +155,10 @@ public final class Conveyor: Sendable {
     }
 
     /// Creates a new job from a finished one, linked by `rerun_of`. `payloadPatch` is
-    /// merged into the original payload (RFC 7396).
+    /// merged into the original payload (RFC 7396). The new job keeps the original's
+    /// queue, options, tags, metadata and concurrency key.
     public func rerun(id: String, payloadPatch: JSONValue?, as caller: Caller? = nil) async throws -> Job {
+        if let payloadPatch { try NULCharacters.check(payloadPatch, under: "payload.payload") }
         let original = try await job(id: id, as: caller)
         guard original.state.isFinal else {
             throw ConveyorError(
@@ -172,7 +174,9 @@ public final class Conveyor: Sendable {
             type: original.type, queue: original.queue, priority: original.priority, payload: payload, runAt: now,
             maxAttempts: original.maxAttempts, backoff: original.backoff, timeoutSeconds: original.timeoutSeconds,
             tags: original.tags, tenant: original.tenant, metadata: original.metadata, createdAt: now,
-            rerunOf: original.id, createdBy: caller?.createdBy)
+            rerunOf: original.id, createdBy: caller?.createdBy,
+            // The original's key, so the re-run counts against the same caps and breakers.
+            concurrencyKey: original.concurrencyKey)
         // The merged payload goes through the handler's preparation like a new one, so an
         // override of a sensitive value is sealed too (the body nests it under `payload`).
         var prepared = [job]
@@ -186,6 +190,7 @@ public final class Conveyor: Sendable {
         guard patch.objectValue != nil else {
             throw ConveyorError.invalid([ValidationFailure("payload", "must be a JSON object of metadata fields to merge")])
         }
+        try NULCharacters.check(patch, under: "payload")
         try await checkAccess(toJob: id, as: caller)
         return try await store.mergeMetadata(id: id, patch: patch)
     }

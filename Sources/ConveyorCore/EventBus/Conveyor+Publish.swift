@@ -20,7 +20,7 @@ extension Conveyor {
                 ValidationFailure("idempotency_key", "must not start 'inbound:': those keys de-duplicate inbound webhook deliveries"))
         }
         let data = request.data ?? .object([:])
-        if data.containsNUL { failures.append(ValidationFailure("data", "must not contain the NUL character (\\u0000)")) }
+        failures += NULCharacters.failures(in: request)
         if !EnqueueRequest.isValidName(tenant) {
             failures.append(ValidationFailure("tenant", "must be 1–100 characters of letters, digits, '_', '-', '.' or ':'"))
         }
@@ -65,7 +65,7 @@ extension Conveyor {
     /// Registers (or replaces) the JSON Schema every event on `topic` must match. A
     /// schema using a keyword Conveyor does not enforce is refused, naming it.
     public func saveTopicSchema(topic: String, schema: JSONValue) async throws -> (schema: TopicSchema, created: Bool) {
-        var failures = EventTopic.problems(topic)
+        var failures = EventTopic.problems(topic) + NULCharacters.failures(in: schema, under: "schema")
         do throws(ConveyorError) {
             _ = try JSONSchema(schema)
         } catch {

@@ -8,6 +8,7 @@ extension Conveyor {
     /// The job type must be registered here, and the job's options must be valid, as for
     /// `POST /v1/jobs`; failures name the field (`job.max_attempts`).
     public func createTrigger(_ request: TriggerRequest, as caller: Caller? = nil) async throws -> Trigger {
+        try NULCharacters.check(request)
         let tenant = try caller?.tenant(forNew: request.tenant) ?? request.tenant ?? Tenant.defaultID
         try validateTrigger(topic: request.topic, job: request.job, tenant: tenant)
         let trigger = Trigger(

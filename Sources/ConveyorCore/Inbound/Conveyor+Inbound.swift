@@ -22,7 +22,7 @@ extension Conveyor {
     /// Creates or replaces a stored source. True when it was created.
     public func saveInboundSource(name: String, _ request: InboundSourceRequest) async throws -> (source: InboundSource, created: Bool) {
         let source = request.source(named: name, at: clock.now())
-        let failures = source.problems
+        let failures = source.problems + NULCharacters.failures(in: request)
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         return (source, try await store.saveInboundSource(source))
     }
@@ -58,7 +58,7 @@ extension Conveyor {
         if deliveryID.isEmpty || deliveryID.utf8.count > 180 {
             failures.append(ValidationFailure("delivery_id", "must be 1–180 bytes"))
         }
-        if data.containsNUL { failures.append(ValidationFailure("body", "must not contain the NUL character (\\u0000)")) }
+        failures += NULCharacters.failures(in: data, under: "body")
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         let replayGuard =
             source.scheme.signsDeliveryID

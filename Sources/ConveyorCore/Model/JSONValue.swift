@@ -29,17 +29,6 @@ public enum JSONValue: Sendable, Hashable {
         objectValue?[key]
     }
 
-    /// True when some string or key holds U+0000, which PostgreSQL's jsonb cannot store;
-    /// refusing it everywhere keeps the two stores alike.
-    public var containsNUL: Bool {
-        switch self {
-        case .string(let s): return s.utf8.contains(0)
-        case .array(let a): return a.contains { $0.containsNUL }
-        case .object(let o): return o.contains { $0.key.utf8.contains(0) || $0.value.containsNUL }
-        default: return false
-        }
-    }
-
     /// RFC 7396 merge patch: keys in `patch` replace ours, `null` deletes.
     public func merging(patch: JSONValue) -> JSONValue {
         guard case .object(let patchObject) = patch else { return patch }

@@ -27,7 +27,7 @@ extension Conveyor {
     func makeSchedule(
         _ request: ScheduleRequest, tenant: String, source: String, now: Date, createdBy: String?, requireID: Bool = false
     ) throws -> Schedule {
-        var failures: [ValidationFailure] = []
+        var failures = NULCharacters.failures(in: request)
         if let id = request.id {
             if !Self.isValidScheduleID(id) {
                 failures.append(ValidationFailure("id", "must be 1–64 characters of letters, digits, '_', '-', '.' or ':'"))
@@ -154,6 +154,7 @@ extension Conveyor {
 
     /// Changes a schedule. A new expression or zone, or a resume, sets the next run from now.
     public func updateSchedule(id: String, tenant: String? = nil, patch: SchedulePatch, as caller: Caller? = nil) async throws -> Schedule {
+        try NULCharacters.check(patch)
         var schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
         let (failures, cron, zone) = checkSchedule(

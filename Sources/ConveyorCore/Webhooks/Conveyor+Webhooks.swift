@@ -16,6 +16,7 @@ extension Conveyor {
     public func createWebhook(
         _ request: WebhookEndpointRequest, settings: WebhookSettings, as caller: Caller? = nil
     ) async throws -> WebhookEndpoint {
+        try NULCharacters.check(request)
         let tenant = try caller?.tenant(forNew: request.tenant) ?? (request.tenant ?? Tenant.defaultID)
         var failures = Self.validateWebhook(
             url: request.url, events: request.events, maxConcurrency: request.maxConcurrency, settings: settings)
@@ -78,6 +79,7 @@ extension Conveyor {
     public func updateWebhook(
         id: String, patch: WebhookEndpointPatch, settings: WebhookSettings, as caller: Caller? = nil
     ) async throws -> WebhookEndpoint {
+        try NULCharacters.check(patch)
         var endpoint = try await accessibleWebhook(id: id, as: caller)
         let failures = Self.validateWebhook(url: patch.url, events: patch.events, maxConcurrency: patch.maxConcurrency, settings: settings)
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
