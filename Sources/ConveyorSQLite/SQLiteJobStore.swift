@@ -23,7 +23,26 @@ public final class SQLiteJobStore: JobStore {
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         self.path = path
+        try Self.createPrivately(path)
         self.pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// Creates the database file owner-only (0600) before SQLite opens it: it holds API key
+    /// hashes, webhook and inbound secrets. SQLite gives the `-wal` and `-shm` files it
+    /// makes the database file's permissions, so they are 0600 too. An existing file keeps
+    /// its mode (an operator may have chosen one); a new empty file is a valid database.
+    /// No umask change: that is process-wide, and other threads may be creating files.
+    static func createPrivately(_ path: String) throws {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            // The mode passed to open is masked by the umask: set it exactly.
+            let changed = fchmod(fd, 0o600)
+            close(fd)
+            if changed != 0 { throw SQLiteFileError(path: path, operation: "chmod 0600", code: errno) }
+        } else if errno != EEXIST {
+            throw SQLiteFileError(path: path, operation: "create", code: errno)
+        }
     }
 
     public func migrate() async throws {
