@@ -70,6 +70,8 @@ public struct HTTPJob: JobHandler {
         let target = "\(payload.method) \(payload.url)"
         let request = try await payload.httpRequest(context: context)
         let deadline = NIODeadline.now() + requestTimeout
+        // A node that stalled past its lease must not send: the job may have run elsewhere.
+        try context.checkLease()
         do {
             return try await client.send(
                 request, followRedirects: payload.followRedirects, deadline: deadline, logger: context.logger

@@ -13,6 +13,9 @@ extension HTTPJob {
     /// `body_base64` (raw bytes, sent as `application/octet-stream`), not both; a
     /// `content-type` header overrides either default.
     ///
+    /// `follow_redirects: true` follows up to 5 redirects, each hop checked by the target
+    /// policy like the first; without it a 3xx fails the attempt.
+    ///
     /// `pause_key_on_429: true` makes a 429 pause the job's whole concurrency key in its
     /// queue until the `Retry-After` time, not just this job (docs/flow-control.md).
     ///
@@ -28,20 +31,24 @@ extension HTTPJob {
         /// Upper case, e.g. `POST`.
         public var method: String
         public var headers: [String: String]
-        public var body: Body?
-        /// On a 429, also hold every job of the same queue and concurrency key until the
-        /// upstream's `Retry-After` time.
         /// Headers whose value is one of the tenant's named secrets (header → secret name),
         /// written `{"secret": "NAME"}` and resolved at send time, so the value is never stored.
         public var secretHeaders: [String: String] = [:]
         /// Sensitive header values sealed at enqueue (header → sealed value); the header
         /// itself is stored as ``SensitiveHeaders/redacted`` (HTTPJob+Secrets.swift).
         public var sealedHeaders: [String: String] = [:]
+        public var body: Body?
+        /// On a 429, also hold every job of the same queue and concurrency key until the
+        /// upstream's `Retry-After` time.
         public var pauseKeyOn429: Bool
+        /// Follow redirects (at most ``OutboundHTTPClient/maxRedirects``), checking each hop.
+        public var followRedirects: Bool
 
         public init(
-            url: String, method: String = "POST", headers: [String: String] = [:], body: Body? = nil, pauseKeyOn429: Bool = false
+            url: String, method: String = "POST", headers: [String: String] = [:], body: Body? = nil, pauseKeyOn429: Bool = false,
+            followRedirects: Bool = false
         ) {
+            self.followRedirects = followRedirects
             self.url = url
             self.method = method
             self.headers = headers
@@ -51,8 +58,10 @@ extension HTTPJob {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case url, method, headers, body
+            case sealedHeaders = "sealed_headers"
             case bodyBase64 = "body_base64"
             case pauseKeyOn429 = "pause_key_on_429"
+            case followRedirects = "follow_redirects"
         }
 
         /// Headers Conveyor sets itself: the body decides its framing, and the job headers
@@ -61,7 +70,6 @@ extension HTTPJob {
             "content-length", "transfer-encoding", "x-conveyor-job-id", "x-conveyor-attempt",
             "webhook-id", "webhook-timestamp", "webhook-signature",
         ]
-            case sealedHeaders = "sealed_headers"
 
         public init(from decoder: Decoder) throws {
             // `inputs` is what a workflow step's job receives from its dependencies; an http
@@ -105,6 +113,7 @@ extension HTTPJob {
                 body = nil
             }
             pauseKeyOn429 = try c.decodeIfPresent(Bool.self, forKey: .pauseKeyOn429) ?? false
+            followRedirects = try c.decodeIfPresent(Bool.self, forKey: .followRedirects) ?? false
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -120,6 +129,7 @@ extension HTTPJob {
             case nil: break
             }
             if pauseKeyOn429 { try c.encode(true, forKey: .pauseKeyOn429) }
+            if followRedirects { try c.encode(true, forKey: .followRedirects) }
         }
 
         static func isHTTPURL(_ text: String) -> Bool {

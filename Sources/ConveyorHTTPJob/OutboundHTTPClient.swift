@@ -133,7 +133,7 @@ public final class OutboundHTTPClient: Sendable {
 
     /// The request for the next hop: 303, and 301/302 after anything but GET or HEAD,
     /// become a GET without a body (as browsers do); 307 and 308 keep method and body.
-    /// Credentials do not follow a redirect to another origin.
+    /// Credentials and signatures do not follow a redirect to another origin.
     static func redirected(_ request: HTTPClientRequest, from: URL, to next: URL, status: Int) -> HTTPClientRequest {
         var copy = request
         copy.url = next.absoluteString
@@ -145,7 +145,10 @@ public final class OutboundHTTPClient: Sendable {
         }
         let sameOrigin = from.scheme == next.scheme && from.host == next.host && from.port == next.port
         if !sameOrigin {
-            for name in ["authorization", "proxy-authorization", "cookie"] { copy.headers.remove(name: name) }
+            // Credentials (resolved secrets included) and the signature were meant for the
+            // first origin only.
+            let dropped = Set(copy.headers.map { $0.name.lowercased() }.filter { SensitiveHeaders.isSensitive($0) || $0.hasPrefix("webhook-") })
+            for name in dropped { copy.headers.remove(name: name) }
         }
         return copy
     }

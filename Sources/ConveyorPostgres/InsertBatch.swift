@@ -13,6 +13,8 @@ struct InsertBatch {
 
     /// The jobs as they will read back once inserted, in request order.
     let jobs: [Job]
+    /// Each job's concurrency key as stored (``NewJob/resolvedConcurrencyKey``).
+    private let concurrencyKeys: [String]
     private let payloads: [JSONB]
     private let backoffs: [JSONB]
     private let tags: [JSONB]
@@ -45,6 +47,8 @@ struct InsertBatch {
             metadata.append(try JSONB(new.metadata))
         }
         self.jobs = jobs
+        // As stored, scoped to the tenant; a `Job` shows the key as given.
+        self.concurrencyKeys = newJobs.map(\.resolvedConcurrencyKey)
         self.payloads = payloads
         self.backoffs = backoffs
         self.tags = tags
@@ -72,7 +76,7 @@ struct InsertBatch {
             \(metadata)::jsonb[], \(jobs.map { PostgresTimestamp($0.createdAt) })::timestamptz[],
             \(PostgresNullableArray(jobs.map(\.workflowID)))::text[], \(PostgresNullableArray(jobs.map(\.step)))::text[],
             \(PostgresNullableArray(jobs.map(\.rerunOf)))::text[], \(PostgresNullableArray(jobs.map(\.createdBy)))::text[],
-            \(jobs.map(\.concurrencyKey))::text[], \(PostgresNullableArray(jobs.map(\.uniqueKey)))::text[]
+            \(concurrencyKeys)::text[], \(PostgresNullableArray(jobs.map(\.uniqueKey)))::text[]
         ) WITH ORDINALITY AS u(id, type, queue, state, priority, payload, run_at, max_attempts, backoff, timeout_seconds,
             idempotency_key, tags, tenant, metadata, created_at, workflow_id, step, rerun_of, created_by, concurrency_key, unique_key,
             ordinal)

@@ -227,7 +227,7 @@ extension PostgresJobStore {
         guard let event else { return }
         let data = String(decoding: try ConveyorJSON.encode(c), as: UTF8.self)
         try await db.rows(
-            "SELECT conveyor_append_event(\(event), \(event), \(c.type + ":" + c.key), \(c.tenant), \(data)::json)",
+            "SELECT conveyor_append_event(\(event), \(event), \(c.type + ":" + ConcurrencyKey.shown(c.key)), \(c.tenant), \(data)::json)",
             logger: logger)
     }
 }

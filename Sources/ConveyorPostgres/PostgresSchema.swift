@@ -98,6 +98,7 @@ enum PostgresSchema {
         Migration(version: 11, name: "keyed_claim", statements: PostgresKeyedClaimSchema.statements),
         Migration(version: 12, name: "secrets", statements: PostgresSecretSchema.statements),
         Migration(version: 13, name: "schedules_by_tenant", statements: PostgresScheduleTenantSchema.statements),
+        Migration(version: 14, name: "scoped_concurrency_keys", statements: PostgresScopedKeySchema.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

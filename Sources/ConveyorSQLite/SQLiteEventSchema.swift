@@ -38,7 +38,8 @@ enum SQLiteEventSchema {
         let fields: [(String, String)] = [
             ("attempt", column("attempt")), ("backoff", raw("backoff")),
             ("cancel_requested", "CASE WHEN \(column("cancel_requested")) THEN 'true' ELSE 'false' END"),
-            ("concurrency_key", text("concurrency_key")),
+            // The key as its tenant gave it: the stored form is tenant U+001F key (ConcurrencyKey).
+            ("concurrency_key", "json_quote(substr(\(column("concurrency_key")), instr(\(column("concurrency_key")), char(31)) + 1))"),
             ("created_at", time("created_at")), ("created_by", text("created_by")), ("errors", raw("errors")),
             ("finished_at", time("finished_at")), ("id", text("id")), ("idempotency_key", text("idempotency_key")),
             ("lease_expires_at", time("lease_expires_at")), ("lease_owner", text("lease_owner")),

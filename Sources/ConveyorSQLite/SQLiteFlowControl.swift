@@ -83,6 +83,6 @@ enum SQLiteFlowControl {
 
     static func appendEvent(_ db: Database, _ type: String, _ c: Circuit) throws {
         try SQLiteEventLog.append(
-            db, type: type, topic: type, key: "\(c.type):\(c.key)", tenant: c.tenant, data: SQLiteRow.json(c))
+            db, type: type, topic: type, key: "\(c.type):\(ConcurrencyKey.shown(c.key))", tenant: c.tenant, data: SQLiteRow.json(c))
     }
 }

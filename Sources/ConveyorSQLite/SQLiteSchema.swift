@@ -61,6 +61,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v11-keyed-claim", migrate: SQLiteKeyedClaimSchema.migrate)
         migrator.registerMigration("v12-secrets", migrate: SQLiteSecretSchema.migrate)
         migrator.registerMigration("v13-schedules-by-tenant", migrate: SQLiteScheduleTenantSchema.migrate)
+        migrator.registerMigration("v14-scoped-concurrency-keys", migrate: SQLiteScopedKeySchema.migrate)
         return migrator
     }
 }

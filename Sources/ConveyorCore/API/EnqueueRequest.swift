@@ -101,7 +101,7 @@ public struct EnqueueRequest: Codable, Sendable, Hashable {
             check(!key.isEmpty && key.utf8.count <= 255, "idempotency_key", "must be 1–255 bytes")
         }
         if let key = concurrencyKey {
-            check(!key.isEmpty && key.utf8.count <= 255, "concurrency_key", "must be 1–255 bytes")
+            check(ConcurrencyKey.isValid(key), "concurrency_key", "must be 1–255 bytes without control characters")
         }
         let tags = self.tags ?? []
         check(tags.count <= 50, "tags", "at most 50 tags")

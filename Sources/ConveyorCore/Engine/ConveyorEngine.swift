@@ -16,12 +16,15 @@ public final class ConveyorEngine: Service {
     public let migrateOnStart: Bool
     /// Names this process in leases, so an operator can tell which node holds a job.
     public let owner: String
+    /// Queue settings applied before the workers start (the config file's).
+    public let queueSettings: ConfiguredQueues?
 
     public init(
         conveyor: Conveyor, queues: [QueueWorkerConfiguration], maintenance: MaintenanceConfiguration = .init(),
         elector: any LeaderElector = SoleLeader(), migrateOnStart: Bool = false,
-        owner: String = ConveyorEngine.defaultOwner()
+        owner: String = ConveyorEngine.defaultOwner(), queueSettings: ConfiguredQueues? = nil
     ) {
+        self.queueSettings = queueSettings
         self.conveyor = conveyor
         self.queues = queues
         self.maintenance = maintenance
@@ -44,7 +47,17 @@ public final class ConveyorEngine: Service {
                 "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
             ])
         if migrateOnStart {
-            guard await migrate() else { return }
+            guard await retrying("migrating the store", { try await c.store.migrate() }) else { return }
+        }
+        if let queueSettings {
+            // Before any claim: a claim of a queue without its settings takes the plain
+            // path, and would start every job of a key whose cap is not written yet.
+            let applied = await retrying("applying the config file's queue settings") {
+                guard await c.store.isReady() else { throw StoreNotMigrated() }
+                try await queueSettings.apply()
+            }
+            guard applied else { return }
+            c.logger.info("config queue settings applied", metadata: ["queues": "\(queueSettings.queues.keys.sorted().joined(separator: ","))"])
         }
         await withDiscardingTaskGroup { group in
             let services = maintenanceServices()
@@ -69,15 +82,16 @@ public final class ConveyorEngine: Service {
         c.logger.info("engine stopped")
     }
 
-    /// Retries until the schema is current; false if shutdown came first.
-    private func migrate() async -> Bool {
+    /// Runs `step` until it succeeds, backing off while the store is unreachable; false
+    /// if shutdown came first.
+    private func retrying(_ what: String, _ step: () async throws -> Void) async -> Bool {
         var delay = 0.2
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await conveyor.store.migrate()
+                try await step()
                 return true
             } catch {
-                conveyor.logger.error("migrating the store failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.error("\(what) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 5)
             }
@@ -100,4 +114,9 @@ public final class ConveyorEngine: Service {
             PeriodicService(name: "cron scheduler", logger: c.logger, tick: scheduler.tick),
         ]
     }
+}
+
+/// The store's schema is not (yet) the current one: another node may be migrating it.
+struct StoreNotMigrated: Error, CustomStringConvertible {
+    var description: String { "the store's schema is not migrated yet" }
 }

@@ -10,6 +10,9 @@ enum OutcomeResolver {
             JobOutcome(lease: job.lease, owner: owner, kind: kind, finishedAt: now)
         }
         if stopReason == .leaseLost { return nil }
+        // The handler found its lease gone before a side effect: the job belongs to
+        // whoever holds it now, and fencing would discard an outcome anyway.
+        if case .failure(let error) = result, error is LeaseExpiredError { return nil }
 
         let error: any Error
         switch result {

@@ -20,10 +20,11 @@ final class QueueWorker: Sendable {
         case stop(LeaseKey, StopReason)
         case cancelJob(id: String)
         case heartbeatDue
-        case heartbeatDone(LeaseReport?)
+        /// The leases were extended to `until`, but for those the report says are lost.
+        case heartbeatDone(LeaseReport?, until: Date)
         case written
         /// A claim came back: the jobs, or nil when the store failed.
-        case claimed([ClaimedJob]?, limit: Int)
+        case claimed([ClaimedJob]?, limit: Int, until: Date)
         case shutdown
         case graceExpired
         /// The task was cancelled: stop at once, but still hand running jobs back.
@@ -70,6 +71,8 @@ final class QueueWorker: Sendable {
                     group.addTask { await self.poll(continuation) }
                     group.addTask { await self.listen(signals, continuation) }
                     group.addTask { await self.tickHeartbeat(continuation) }
+                    // Claim at once: queued work must not wait for the first poll tick.
+                    continuation.yield(.wake)
                     await self.loop(events, continuation, &group)
                     group.cancelAll()
                 }
@@ -130,18 +133,22 @@ final class QueueWorker: Sendable {
                 guard !beating, !running.isEmpty else { break }
                 beating = true
                 let leases = Array(running.keys)
-                group.addTask { continuation.yield(.heartbeatDone(await self.extend(leases))) }
-            case .heartbeatDone(let report):
+                let until = clock.now().addingTimeInterval(config.leaseDuration.seconds)
+                group.addTask { continuation.yield(.heartbeatDone(await self.extend(leases, until: until), until: until)) }
+            case .heartbeatDone(let report, let until):
                 beating = false
                 for lease in report?.cancelRequested ?? [] { running[lease]?.stop(.cancelRequested) }
                 for lease in report?.lost ?? [] { running[lease]?.stop(.leaseLost) }
+                if let report {
+                    for (lease, run) in running where !report.lost.contains(lease) { run.lease.extend(to: until) }
+                }
             case .written:
                 writing = false
                 // Finished jobs free room under a queue's or a key's cap only once their
                 // outcomes are written: a claim cut short by a cap tries again now rather
                 // than at the next poll.
                 wantMore = true
-            case .claimed(let jobs, let limit):
+            case .claimed(let jobs, let limit, let until):
                 claiming = false
                 wantMore = jobs?.count == limit
                 for job in jobs ?? [] {
@@ -150,10 +157,16 @@ final class QueueWorker: Sendable {
                         completer.add(JobOutcome(lease: job.lease, owner: owner, kind: .released, finishedAt: clock.now()))
                         continue
                     }
+                    if clock.now() >= until {
+                        // This node stalled past the lease it claimed with (frozen, say): the
+                        // job may be running elsewhere already, so it is not started here.
+                        logger.warning("claimed lease ran out before the job started; dropping it", metadata: ["job_id": "\(job.id)"])
+                        continue
+                    }
                     let handles = jobMetrics[job.type] ?? metrics.jobs(queue: job.queue, type: job.type)
                     jobMetrics[job.type] = handles
                     handles.started.increment()
-                    running[job.lease] = start(job, continuation)
+                    running[job.lease] = start(job, lease: LeaseDeadline(until, clock: clock), continuation)
                 }
             case .shutdown:
                 guard !shuttingDown else { break }
@@ -208,13 +221,14 @@ final class QueueWorker: Sendable {
             lastClaim = .now
             claiming = true
             let limit = min(config.batchSize, config.concurrency - running.count)
-            group.addTask { continuation.yield(.claimed(await self.claim(limit: limit), limit: limit)) }
+            let until = clock.now().addingTimeInterval(config.leaseDuration.seconds)
+            group.addTask { continuation.yield(.claimed(await self.claim(limit: limit, until: until), limit: limit, until: until)) }
         }
     }
 
-    private func claim(limit: Int) async -> [ClaimedJob]? {
+    private func claim(limit: Int, until: Date) async -> [ClaimedJob]? {
         let now = clock.now()
-        let (store, queue, owner, until) = (store, configuration.queue, owner, now.addingTimeInterval(configuration.leaseDuration.seconds))
+        let (store, queue, owner) = (store, configuration.queue, owner)
         do {
             let claimed = try await withDeadline(configuration.storeTimeout, "claiming jobs") {
                 try await store.claimJobs(queue: queue, limit: limit, owner: owner, leaseUntil: until, now: now)
@@ -229,11 +243,11 @@ final class QueueWorker: Sendable {
     }
 
     /// Starts the handler in its own task, so it alone can be cancelled.
-    private func start(_ job: ClaimedJob, _ continuation: AsyncStream<Event>.Continuation) -> RunningJob {
+    private func start(_ job: ClaimedJob, lease: LeaseDeadline, _ continuation: AsyncStream<Event>.Continuation) -> RunningJob {
         let context = JobContext(
             id: job.id, type: job.type, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
-            tenant: job.tenant, concurrencyKey: job.concurrencyKey, logger: logger,
-            secrets: (store as? any SecretStore).map { TenantSecrets(tenant: job.tenant, store: $0, clock: clock) })
+            tenant: job.tenant, concurrencyKey: ConcurrencyKey.shown(job.concurrencyKey), logger: logger,
+            secrets: (store as? any SecretStore).map { TenantSecrets(tenant: job.tenant, store: $0, clock: clock) }, lease: lease)
         let handler = registry.handler(for: job.type)
         let task = Task {
             let result: Result<JSONValue?, any Error>
@@ -257,11 +271,11 @@ final class QueueWorker: Sendable {
                 if !Task.isCancelled { continuation.yield(.stop(job.lease, .timeout)) }
             }
         }
-        return RunningJob(job: job, task: task, timer: timer)
+        return RunningJob(job: job, task: task, timer: timer, lease: lease)
     }
 
-    private func extend(_ leases: [LeaseKey]) async -> LeaseReport? {
-        let (store, owner, until) = (store, owner, clock.now().addingTimeInterval(configuration.leaseDuration.seconds))
+    private func extend(_ leases: [LeaseKey], until: Date) async -> LeaseReport? {
+        let (store, owner) = (store, owner)
         do {
             return try await withDeadline(configuration.storeTimeout, "extending leases") {
                 try await store.extendLeases(leases, owner: owner, until: until)

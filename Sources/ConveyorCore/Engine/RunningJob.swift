@@ -14,9 +14,12 @@ struct RunningJob {
     let task: Task<Void, Never>
     let timer: Task<Void, Never>?
     let started: ContinuousClock.Instant
+    /// When the lease runs out, as this worker knows it; heartbeats move it on.
+    let lease: LeaseDeadline
     private(set) var reason: StopReason?
 
-    init(job: ClaimedJob, task: Task<Void, Never>, timer: Task<Void, Never>?) {
+    init(job: ClaimedJob, task: Task<Void, Never>, timer: Task<Void, Never>?, lease: LeaseDeadline) {
+        self.lease = lease
         self.job = job
         self.task = task
         self.timer = timer

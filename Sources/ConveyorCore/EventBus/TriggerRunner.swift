@@ -42,6 +42,10 @@ public final class TriggerRunner: Service {
     private func refreshUntilCancelled() async {
         var running: [String: (trigger: Trigger, task: Task<Void, any Error>)] = [:]
         var synced = false
+        // Nothing reads the schema before it is migrated (by this node's engine or another's).
+        while !Task.isCancelled, await !conveyor.store.isReady() {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         while !Task.isCancelled {
             do {
                 if !synced {

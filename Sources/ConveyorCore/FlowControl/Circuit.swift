@@ -57,10 +57,12 @@ public struct Circuit: Codable, Sendable, Hashable {
         case updatedAt = "updated_at"
     }
 
+    /// Writes the key as its tenant gave it, whichever form this value holds, so no
+    /// answer or event shows the stored form (``ConcurrencyKey``).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(type, forKey: .type)
-        try c.encode(key, forKey: .key)
+        try c.encode(ConcurrencyKey.shown(key), forKey: .key)
         try c.encode(queue, forKey: .queue)
         try c.encode(tenant, forKey: .tenant)
         try c.encode(state, forKey: .state)
@@ -81,5 +83,16 @@ public struct CircuitList: Codable, Sendable {
 
     public init(circuits: [Circuit]) {
         self.circuits = circuits
+    }
+}
+
+extension Circuit {
+    /// The breaker as answers show it: its key as its tenant gave it (``ConcurrencyKey``).
+    public var shown: Circuit {
+        var copy = self
+        let (tenant, key) = ConcurrencyKey.parse(self.key)
+        copy.key = key
+        copy.tenant = tenant
+        return copy
     }
 }

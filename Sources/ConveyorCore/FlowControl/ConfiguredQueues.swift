@@ -1,14 +1,13 @@
 import Foundation
-import ServiceLifecycle
 
-/// Applies the config file's queue settings once the store is migrated (every node may
-/// run it: applying is idempotent), retrying while the store is unreachable or not yet
-/// migrated, then idles until shutdown.
+/// The config file's queue settings. ``ConveyorEngine`` applies them right after it
+/// migrates the store and before its workers claim anything, so caps and rate limits hold
+/// from the very first claim (every node applies them: applying is idempotent).
 ///
 /// Each listed queue's limits and fairness are replaced by the file's (a field left out
 /// means no limit); its paused flag is kept, so a restart never un-pauses a queue.
 /// Queues the file does not list keep what they have.
-public struct ConfiguredQueues: Service {
+public struct ConfiguredQueues: Sendable {
     public let conveyor: Conveyor
     public let queues: [String: QueueSettings]
 
@@ -43,24 +42,6 @@ public struct ConfiguredQueues: Service {
             try await conveyor.store.setQueueSettings(settings, queue: name, now: now)
         }
         await conveyor.notifier.notify(Set(queues.keys.map { EngineSignal.jobsAvailable(queue: $0) }))
-    }
-
-    public func run() async throws {
-        var delay = 0.2
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                if await conveyor.store.isReady() {
-                    try await apply()
-                    conveyor.logger.info("config queue settings applied", metadata: ["queues": "\(queues.keys.sorted().joined(separator: ","))"])
-                    break
-                }
-            } catch {
-                conveyor.logger.error("applying the config file's queue settings failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await Task.sleep(for: .seconds(delay))
-            delay = min(delay * 2, 5)
-        }
-        try? await gracefulShutdown()
     }
 }
 

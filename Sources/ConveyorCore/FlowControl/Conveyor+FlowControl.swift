@@ -30,11 +30,18 @@ extension Conveyor {
         for state in JobState.allCases where counts[state.rawValue] == nil {
             counts[state.rawValue] = 0
         }
-        var running = try await store.runningByKey(queue: name, limit: 20)
-        var paused = try await store.pausedKeys(queue: name, now: now)
+        // Keys are shown as their tenants gave them, with the tenant beside each.
+        var running = try await store.runningByKey(queue: name, limit: 20).map { count in
+            let (tenant, key) = ConcurrencyKey.parse(count.key)
+            return KeyCount(key: key, count: count.count, tenant: tenant)
+        }
+        var paused = try await store.pausedKeys(queue: name, now: now).map { pause in
+            let (tenant, key) = ConcurrencyKey.parse(pause.key)
+            return PausedKey(key: key, until: pause.until, tenant: tenant)
+        }
         if let caller, !Self.isQueueOperator(caller) {
-            running = running.filter { $0.key == caller.tenant }
-            paused = paused.filter { $0.key == caller.tenant }
+            running = running.filter { $0.tenant == caller.tenant }
+            paused = paused.filter { $0.tenant == caller.tenant }
         }
         let finished = try await store.finishedCounts(
             queue: name, since: now.addingTimeInterval(-Self.throughputWindowSeconds),
@@ -118,30 +125,29 @@ extension Conveyor {
     /// only its own tenant's.
     public func circuits(state: Circuit.State? = nil, limit: Int = 1000, as caller: Caller? = nil) async throws -> [Circuit] {
         guard let caller, !caller.isAdmin else {
-            return try await store.circuits(state: state, limit: limit)
+            return try await store.circuits(state: state, limit: limit).map(\.shown)
         }
         // The store filters by state only; read widely, then keep the caller's tenant.
         let all = try await store.circuits(state: state, limit: 10_000)
-        return Array(all.filter { $0.tenant == caller.tenant }.prefix(limit))
+        return Array(all.filter { ConcurrencyKey.parse($0.key).tenant == caller.tenant }.prefix(limit)).map(\.shown)
     }
 
     /// Closes the breakers of `key` (only the one of `type` when given), appending
-    /// `circuit.closed` for each that was open or half-open. ``ConveyorError/Code/notFound``
-    /// when no breaker matched (or none of the caller's tenant did).
-    public func resetCircuit(key: String, type: String? = nil, as caller: Caller? = nil) async throws -> [Circuit] {
+    /// `circuit.closed` for each that was open or half-open. A caller's key is its own
+    /// tenant's; an admin (or in-process code) resets the key in every tenant, or only in
+    /// `tenant` when given. ``ConveyorError/Code/notFound`` when no breaker matched.
+    public func resetCircuit(key: String, type: String? = nil, tenant: String? = nil, as caller: Caller? = nil) async throws -> [Circuit] {
         let now = clock.now()
-        var reset: [Circuit]
-        if let caller, !caller.isAdmin {
-            let mine = try await store.circuits(state: nil, limit: 10_000).filter {
-                $0.key == key && $0.tenant == caller.tenant && (type == nil || $0.type == type)
-            }
-            reset = []
-            for circuit in mine {
-                reset += try await store.resetCircuits(key: circuit.key, type: circuit.type, now: now)
-            }
-        } else {
-            reset = try await store.resetCircuits(key: key, type: type, now: now)
+        let scope = caller.flatMap { $0.isAdmin ? nil : $0.tenant } ?? tenant
+        let matching = try await store.circuits(state: nil, limit: 10_000).filter { circuit in
+            let (owner, shown) = ConcurrencyKey.parse(circuit.key)
+            return shown == key && (scope == nil || owner == scope) && (type == nil || circuit.type == type)
         }
+        var reset: [Circuit] = []
+        for circuit in matching {
+            reset += try await store.resetCircuits(key: circuit.key, type: circuit.type, now: now)
+        }
+        reset = reset.map(\.shown)
         guard !reset.isEmpty else { throw Self.circuitNotFound(key: key, type: type) }
         var signals: Set<EngineSignal> = [.eventsAppended]
         for circuit in reset { signals.insert(.jobsAvailable(queue: circuit.queue)) }

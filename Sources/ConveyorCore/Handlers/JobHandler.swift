@@ -35,10 +35,17 @@ public protocol JobHandler: Sendable {
     /// (a 422). `secrets` is nil when the store keeps no secrets. The default stores the
     /// payload as submitted.
     func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue
+
+    /// Checks a decoded payload at enqueue time, beyond what decoding checks, so a job
+    /// that cannot run is a 422 now rather than a failed job later. Throw a
+    /// `DecodingError` whose coding path names the field. Does nothing by default.
+    func validate(_ payload: Payload) throws
 }
 
 extension JobHandler {
     public static var defaults: JobDefaults { JobDefaults() }
+
+    public func validate(_ payload: Payload) throws {}
 
     public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue { payload }
 }
@@ -87,14 +94,17 @@ public struct JobContext: Sendable {
     /// The job's tenant's secrets (named secrets, sealing, the signing secret); nil when
     /// the store keeps none.
     public var secrets: TenantSecrets?
+    /// When this attempt's lease runs out; nil outside a worker (tests, direct calls).
+    public var lease: LeaseDeadline?
     private let baseLogger: Logger
 
     public init(
         id: String, type: String, queue: String = "default", attempt: Int = 1, maxAttempts: Int = 3,
         tenant: String = "default", concurrencyKey: String? = nil, logger: Logger = Logger(label: "conveyor.job"),
-        secrets: TenantSecrets? = nil
+        secrets: TenantSecrets? = nil, lease: LeaseDeadline? = nil
     ) {
         self.secrets = secrets
+        self.lease = lease
         self.concurrencyKey = concurrencyKey ?? tenant
         self.id = id
         self.type = type
@@ -103,6 +113,13 @@ public struct JobContext: Sendable {
         self.maxAttempts = maxAttempts
         self.tenant = tenant
         self.baseLogger = logger
+    }
+
+    /// Throws ``LeaseExpiredError`` when the attempt's lease has run out by this worker's
+    /// clock. Call it right before a side effect another node must not repeat: the job may
+    /// be running elsewhere already. The engine drops such an attempt without an outcome.
+    public func checkLease() throws {
+        if let lease, lease.hasExpired { throw LeaseExpiredError(jobID: id) }
     }
 
     /// A logger that tags every line with the job's id, type and attempt. Made on use:

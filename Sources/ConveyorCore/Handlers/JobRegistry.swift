@@ -12,7 +12,7 @@ public struct AnyJobHandler: Sendable {
     public init<H: JobHandler>(_ handler: H) {
         self.type = H.type
         self.defaults = H.defaults
-        self.decodePayload = { data in _ = try ConveyorJSON.decode(H.Payload.self, from: data) }
+        self.decodePayload = { data in try handler.validate(ConveyorJSON.decode(H.Payload.self, from: data)) }
         self.prepare = { payload, secrets in try await handler.prepareForStorage(payload, secrets: secrets) }
         self.execute = { data, context in
             let payload: H.Payload

@@ -35,7 +35,8 @@ public struct Job: Codable, Sendable, Hashable {
     /// for jobs enqueued from Swift in process.
     public var createdBy: String?
     /// What per-key concurrency caps, rate limits, fairness and circuit breakers count
-    /// this job under (see docs/flow-control.md). The tenant unless the job names one.
+    /// this job under (see docs/flow-control.md), within its tenant. The tenant unless the
+    /// job names one. Stores pass the stored form; this is the key as given.
     public var concurrencyKey: String
     /// The ``UniqueOptions/key`` it was enqueued with; nil for jobs enqueued without `unique`.
     public var uniqueKey: String?
@@ -94,7 +95,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.step = step
         self.rerunOf = rerunOf
         self.createdBy = createdBy
-        self.concurrencyKey = concurrencyKey ?? tenant
+        self.concurrencyKey = concurrencyKey.map(ConcurrencyKey.shown) ?? tenant
         self.uniqueKey = uniqueKey
     }
 

@@ -28,8 +28,8 @@ public struct NewJob: Sendable, Hashable {
     /// job's `unique_key`. Nil: the plain insert.
     public var unique: UniqueOptions?
 
-    /// The key the job is stored under.
-    public var resolvedConcurrencyKey: String { concurrencyKey ?? tenant }
+    /// The key the job is stored under, scoped to its tenant (``ConcurrencyKey``).
+    public var resolvedConcurrencyKey: String { ConcurrencyKey.stored(tenant: tenant, key: concurrencyKey) }
 
     public init(
         id: String? = nil, type: String, queue: String = "default", priority: Int = 0,

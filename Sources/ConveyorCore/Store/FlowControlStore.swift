@@ -39,12 +39,16 @@ public protocol FlowControlStore: Sendable {
 }
 
 public struct KeyCount: Codable, Sendable, Hashable {
+    /// The key: as stored when a store returns it, as given in an answer.
     public var key: String
     public var count: Int
+    /// The key's tenant; set in answers (stores leave it nil).
+    public var tenant: String?
 
-    public init(key: String, count: Int) {
+    public init(key: String, count: Int, tenant: String? = nil) {
         self.key = key
         self.count = count
+        self.tenant = tenant
     }
 }
 
@@ -59,11 +63,15 @@ public struct FinishedCounts: Codable, Sendable, Hashable {
 }
 
 public struct PausedKey: Codable, Sendable, Hashable {
+    /// The key: as stored when a store returns it, as given in an answer.
     public var key: String
     public var until: Date
+    /// The key's tenant; set in answers (stores leave it nil).
+    public var tenant: String?
 
-    public init(key: String, until: Date) {
+    public init(key: String, until: Date, tenant: String? = nil) {
         self.key = key
         self.until = until
+        self.tenant = tenant
     }
 }

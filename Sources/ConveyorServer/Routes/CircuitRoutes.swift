@@ -21,15 +21,16 @@ struct CircuitRoutes {
         return try .json(CircuitList(circuits: circuits))
     }
 
-    /// Closes the key's breakers (`?type=` picks one job type's): 200 with those reset,
-    /// 404 when none matched.
+    /// Closes the key's breakers (`?type=` picks one job type's; an admin's `?tenant=` one
+    /// tenant's): 200 with those reset, 404 when none matched.
     @Sendable func reset(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let reader = QueryReader(request.uri.queryParameters, allowed: ["type"])
+        let reader = QueryReader(request.uri.queryParameters, allowed: ["type", "tenant"])
         let type = reader.value("type")
+        let tenant = reader.value("tenant")
         try reader.check()
         let key = try context.parameters.requireDecoded("key")
-        let circuits = try await conveyor.resetCircuit(key: key, type: type, as: caller)
+        let circuits = try await conveyor.resetCircuit(key: key, type: type, tenant: tenant, as: caller)
         context.logger.notice("circuit reset", metadata: ["key": "\(key)", "type": "\(type ?? "*")", "by": "\(caller.createdBy)"])
         return try .json(CircuitList(circuits: circuits))
     }

@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: configuration,
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + schedules + queueSettings,
+            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks + schedules,
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

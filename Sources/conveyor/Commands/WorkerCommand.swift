@@ -28,7 +28,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         let webhookSettings = try webhookOptions.settings(devMode: false)
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
-        let services = runtime.backend.services + [runtime.engine(queues: queues), triggers] + webhooks + queueSettings
+        let services = runtime.backend.services + [runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

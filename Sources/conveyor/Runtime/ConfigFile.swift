@@ -96,12 +96,12 @@ extension Runtime {
 }
 
 extension Runtime {
-    /// The service that applies the file's queue settings once the store is migrated;
-    /// none without a `queues` key. A bad setting stops the start with the reason.
-    func configuredQueues(_ file: ConfigFile) throws -> [any Service] {
-        guard let queues = file.queues else { return [] }
+    /// The file's queue settings, which the engine applies before its workers start;
+    /// nil without a `queues` key. A bad setting stops the start with the reason.
+    func configuredQueues(_ file: ConfigFile) throws -> ConfiguredQueues? {
+        guard let queues = file.queues else { return nil }
         do {
-            return [try ConfiguredQueues(conveyor: conveyor, queues: queues)]
+            return try ConfiguredQueues(conveyor: conveyor, queues: queues)
         } catch {
             throw ValidationError("Config file queues: \(error.message)")
         }

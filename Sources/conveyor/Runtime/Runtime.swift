@@ -39,12 +39,12 @@ struct Runtime {
             maintenance: maintenance)
     }
 
-    /// The engine for `queues`, migrating the store before its workers start.
-    func engine(queues: [QueueWorkerConfiguration]) -> ConveyorEngine {
+    /// The engine for `queues`, migrating the store and applying `settings` before its workers start.
+    func engine(queues: [QueueWorkerConfiguration], settings: ConfiguredQueues?) -> ConveyorEngine {
         let owner = ConveyorEngine.defaultOwner()
         return ConveyorEngine(
             conveyor: conveyor, queues: queues, maintenance: maintenance, elector: backend.elector(owner),
-            migrateOnStart: true, owner: owner)
+            migrateOnStart: true, owner: owner, queueSettings: settings)
     }
 
     /// The job types every Conveyor binary can run; `http` jobs call only what `outbound` allows.

@@ -1,0 +1,72 @@
+import ConveyorCore
+import ConveyorHTTPJob
+import Foundation
+import Testing
+
+/// What a worker does first and what it does when its lease is gone: it claims at once,
+/// under the config file's caps, and never starts a side effect on a lease that ran out.
+@Suite struct StartupAndLeaseTests {
+    /// Queued work starts without waiting for the first poll tick (an hour here).
+    @Test func theFirstClaimHappensAtStart() async throws {
+        let h = try await EngineHarness.start(pollInterval: .seconds(3600)) { store, clock in
+            _ = try await store.insertJobs([
+                NewJob(type: ScriptJob.type, payload: ["action": "ok"], runAt: clock.now(), createdAt: clock.now())
+            ])
+        }
+        try await waitUntil("the queued job to start") { await !h.starts.started.isEmpty }
+        try await h.stop()
+    }
+
+    /// The config file's key cap holds from the very first claim: the jobs were queued
+    /// before the engine started, so a claim made before the settings were written would
+    /// start all three.
+    @Test(arguments: StoreKind.allCases)
+    func configuredCapsHoldFromTheFirstClaim(kind: StoreKind) async throws {
+        var settings = QueueSettingsPatch()
+        settings.keyConcurrencyLimit = .set(1)
+        let h = try await EngineHarness.start(kind: kind, concurrency: 10, queueSettings: ["default": settings]) { store, clock in
+            let jobs = (0..<3).map { _ in
+                NewJob(type: ScriptJob.type, payload: ["action": "sleep", "seconds": 60], runAt: clock.now(), createdAt: clock.now())
+            }
+            _ = try await store.insertJobs(jobs)
+        }
+        try await waitUntil("one job to start") { await h.starts.started.count == 1 }
+        // Give a wrong second claim every chance to happen (a floor, not a bound).
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await h.starts.started.count == 1)
+        #expect(try await h.store.queueSettings(queue: "default")?.keyConcurrencyLimit == 1)
+        await h.group.triggerGracefulShutdown()
+        h.runner.cancel()
+    }
+
+    @Test func aContextWhoseLeaseRanOutRefusesSideEffects() throws {
+        let clock = ManualClock()
+        let lease = LeaseDeadline(clock.now().addingTimeInterval(30), clock: clock)
+        let context = JobContext(id: "j1", type: "http", lease: lease)
+        try context.checkLease()
+        clock.advance(by: 29)
+        try context.checkLease()
+        lease.extend(to: clock.now().addingTimeInterval(30))
+        clock.advance(by: 29)
+        try context.checkLease()
+        lease.extend(to: clock.now().addingTimeInterval(-100))  // never moves back
+        clock.advance(by: 2)
+        #expect(throws: LeaseExpiredError.self) { try context.checkLease() }
+    }
+
+    /// A node that wakes after its lease ran out (SIGSTOP, then SIGCONT) sends nothing:
+    /// the attempt may already have succeeded elsewhere.
+    @Test func anHTTPJobPastItsLeaseSendsNothing() async throws {
+        let clock = ManualClock()
+        let lease = LeaseDeadline(clock.now().addingTimeInterval(5), clock: clock)
+        clock.advance(by: 8)
+        let context = JobContext(id: "j1", type: "http", lease: lease)
+        try await LoopbackReceiver.with({ _ in .text(200, "ok") }) { receiver in
+            let payload = try ConveyorJSON.decode(HTTPJob.Payload.self, from: Data(#"{"url":"\#(receiver.url())"}"#.utf8))
+            await #expect(throws: LeaseExpiredError.self) {
+                try await HTTPJob(client: HTTPJobTests.client).run(payload, context: context)
+            }
+            #expect(receiver.received.isEmpty)
+        }
+    }
+}
