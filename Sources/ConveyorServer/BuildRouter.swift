@@ -87,7 +87,7 @@ func buildRoutes(
         InboundRoutes(conveyor: conveyor, configured: configuration.inboundSources).register(in: &routes)
         EventStreamRoute(
             conveyor: conveyor, tailer: events, keepAlive: configuration.eventStreamKeepAlive,
-            bufferSize: configuration.eventStreamBuffer
+            bufferSize: configuration.eventStreamBuffer, slots: EventStreamSlots(limits: configuration.eventStreams)
         ).register(in: &routes)
     }
     if surface != .api {

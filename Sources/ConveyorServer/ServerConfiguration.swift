@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var inboundSources: [InboundSource] = []
     /// Connection count, idle timeout and header-read deadline, on each listener.
     public var connections: ConnectionLimits = ConnectionLimits()
+    /// Caps on open `GET /v1/events/stream` connections, per credential and in total.
+    public var eventStreams: EventStreamLimits = EventStreamLimits()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"],

@@ -18,6 +18,7 @@ extension Conveyor {
         }
         var workflow = try WorkflowValidator(registry: registry).validate(
             request, tenant: tenant, createdBy: caller?.createdBy, now: now)
+        try await admitQueues(workflow.steps.enumerated().map { ("steps[\($0.offset)].queue", $0.element.spec.queue) })
         // Each step's job copies its spec's payload, so the spec is what gets prepared.
         var specs = workflow.steps.map { NewJob(type: $0.spec.type, payload: $0.spec.payload, runAt: now, tenant: tenant, createdAt: now) }
         try await prepareForStorage(&specs, fieldPrefix: { "steps[\($0)]." })

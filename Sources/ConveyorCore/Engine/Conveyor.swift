@@ -22,7 +22,8 @@ public final class Conveyor: Sendable {
     public init(
         store: any JobStore, registry: JobRegistry, notifier: any Notifier = LocalNotifier(),
         clock: any ConveyorClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "conveyor"), credentials: (any CredentialStore)? = nil
+        logger: Logger = Logger(label: "conveyor"), credentials: (any CredentialStore)? = nil,
+        maxQueues: Int = QueueNameBound.defaultLimit
     ) {
         self.store = store
         self.credentials = credentials
@@ -30,7 +31,7 @@ public final class Conveyor: Sendable {
         self.notifier = notifier
         self.clock = clock
         self.logger = logger
-        self.metrics = EngineMetrics(factory: metricsFactory)
+        self.metrics = EngineMetrics(factory: metricsFactory, queueNames: QueueNameBound(limit: maxQueues))
     }
 
     // MARK: Enqueue
@@ -63,6 +64,7 @@ public final class Conveyor: Sendable {
             }
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
+        try await admitQueues(jobs.enumerated().map { (requests.count == 1 ? "queue" : "jobs[\($0.offset)].queue", $0.element.queue) })
         try await prepareForStorage(&jobs, fieldPrefix: { requests.count == 1 ? "" : "jobs[\($0)]." })
         try await checkPayloadLimits(jobs, fieldPrefix: { requests.count == 1 ? "" : "jobs[\($0)]." })
         return try await insert(jobs)

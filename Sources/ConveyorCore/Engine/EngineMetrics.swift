@@ -4,16 +4,20 @@ import Metrics
 /// server (and each test) can own its registry.
 struct EngineMetrics: Sendable {
     let factory: any MetricsFactory
+    /// Keeps the queue label's values bounded.
+    let queueNames: QueueNameBound
 
     func enqueued(queue: String, type: String, count: Int = 1) {
-        Counter(label: "conveyor_jobs_enqueued_total", dimensions: [("queue", queue), ("type", type)], factory: factory)
+        Counter(
+            label: "conveyor_jobs_enqueued_total", dimensions: [("queue", queueNames.label(for: queue)), ("type", type)],
+            factory: factory)
             .increment(by: count)
     }
 
     /// The handles for one queue and job type. Workers keep these rather than looking
     /// metrics up by name for every job.
     func jobs(queue: String, type: String) -> JobMetrics {
-        let dimensions = [("queue", queue), ("type", type)]
+        let dimensions = [("queue", queueNames.label(for: queue)), ("type", type)]
         func counter(_ label: String) -> Counter { Counter(label: label, dimensions: dimensions, factory: factory) }
         return JobMetrics(
             started: counter("conveyor_jobs_started_total"),

@@ -24,7 +24,7 @@ struct MetricsRoute {
 
     @Sendable func scrape(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         do {
-            depth.update(try await conveyor.queueStats().including(configured: configuredQueues))
+            depth.update(try await conveyor.queueStats().including(configured: configuredQueues), label: conveyor.queueNames.label(for:))
         } catch {
             // The engine's counters are still worth a scrape while the store is away;
             // /readyz is what reports the store's health.

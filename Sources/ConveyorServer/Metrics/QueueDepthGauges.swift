@@ -21,15 +21,20 @@ final class QueueDepthGauges: Sendable {
         self.registry = registry
     }
 
-    func update(_ stats: [QueueStats]) {
+    /// - Parameter label: The queue's label value; queues past the bound share one
+    ///   (``QueueNameBound``), and their counts are summed under it.
+    func update(_ stats: [QueueStats], label: (String) -> String = { $0 }) {
+        var totals: [Series: Int] = [:]
+        for queue in stats {
+            for (state, count) in queue.counts {
+                totals[Series(queue: label(queue.queue), state: state), default: 0] += count
+            }
+        }
         known.withLock { known in
             var current: Set<Series> = []
-            for queue in stats {
-                for (state, count) in queue.counts {
-                    let series = Series(queue: queue.queue, state: state)
-                    gauge(series).set(to: Double(count))
-                    current.insert(series)
-                }
+            for (series, count) in totals {
+                gauge(series).set(to: Double(count))
+                current.insert(series)
             }
             for series in known.subtracting(current) {
                 gauge(series).set(to: 0)

@@ -18,6 +18,8 @@ struct EventStreamBody: Sendable {
     let firstPage: EventPage?
     let keepAlive: Duration
     let logger: Logger
+    /// The stream's place under the caps; held as long as the response body is.
+    let slot: EventStreamSlot
 
     struct Overflowed: Error, CustomStringConvertible {
         var description: String { "the event stream client fell too far behind and was disconnected" }

@@ -8,6 +8,8 @@ struct EventStreamRoute {
     let tailer: EventTailer
     let keepAlive: Duration
     let bufferSize: Int
+    /// The caps on open streams, per credential and in total.
+    let slots: EventStreamSlots
 
     /// Events read from the log per replay step.
     static let replayPage = 500
@@ -27,6 +29,8 @@ struct EventStreamRoute {
             }
             resumeAfter = id
         }
+        // Counted before anything is read or subscribed: a refused stream costs nothing.
+        let slot = try slots.acquire(for: "\(caller.tenant)/\(caller.createdBy)")
         let filter = EventFilter(
             topic: parameters.topic, tenant: caller.isAdmin ? nil : caller.tenant, key: parameters.key,
             queue: parameters.queue, workflowID: parameters.workflowID)
@@ -48,7 +52,7 @@ struct EventStreamRoute {
         }
         let body = EventStreamBody(
             conveyor: conveyor, caller: caller, subscription: subscription, resumeAfter: resumeAfter,
-            firstPage: firstPage, keepAlive: keepAlive, logger: context.logger)
+            firstPage: firstPage, keepAlive: keepAlive, logger: context.logger, slot: slot)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"

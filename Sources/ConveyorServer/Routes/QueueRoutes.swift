@@ -18,7 +18,7 @@ struct QueueRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        let stats = try await conveyor.queueStats().including(configured: configuredQueues)
+        let stats = try await conveyor.queueStats(as: context.requireCaller()).including(configured: configuredQueues)
         return try .json(QueueList(queues: stats))
     }
 

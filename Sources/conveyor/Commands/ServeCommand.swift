@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Authentication") var auth: AuthOptions
 
+    @OptionGroup(title: "Limits") var limits: LimitOptions
+
     @Option(help: "A JSON config file read at start-up, e.g. {\"schedules\": [...], \"queues\": {...}, \"circuit_breakers\": {...}} (env CONVEYOR_CONFIG; see docs/schedules.md, docs/flow-control.md).")
     var config: String?
 
@@ -61,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBody, queues: queues.map(\.queue), internalPort: internalPort)
         configuration.inboundSources = inboundSources
+        configuration.connections = try limits.connections()
+        configuration.eventStreams = try limits.eventStreams()
         configuration.webhooks = webhookSettings
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
         let app = buildApplication(

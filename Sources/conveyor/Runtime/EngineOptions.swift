@@ -32,7 +32,16 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Hours failed (dead-letter) jobs are kept (env CONVEYOR_FAILED_RETENTION_HOURS; default 720).")
     var failedRetentionHours: Double?
 
+    @Option(help: "Most distinct queues; a job naming a new queue past it is refused with 422, and metrics aggregate further queues under \"_other\" (env CONVEYOR_MAX_QUEUES; default 500).")
+    var maxQueues: Int?
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    func maxQueuesValue() throws -> Int {
+        guard let text = maxQueues.map(String.init) ?? environment["CONVEYOR_MAX_QUEUES"] else { return QueueNameBound.defaultLimit }
+        guard let n = Int(text), n >= 1 else { throw ValidationError("--max-queues and CONVEYOR_MAX_QUEUES must be a whole number ≥ 1, got '\(text)'.") }
+        return n
+    }
 
     func databaseLocation() throws -> DatabaseLocation {
         try DatabaseLocation(database ?? environment["CONVEYOR_DATABASE_URL"] ?? DatabaseLocation.defaultPath)

@@ -33,7 +33,8 @@ struct Runtime {
         let backend = try database.openBackend(logger: logger)
         let conveyor = Conveyor(
             store: backend.store, registry: handlers, notifier: backend.notifier,
-            metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore())
+            metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore(),
+            maxQueues: try options.maxQueuesValue())
         return Runtime(
             conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend,
             maintenance: maintenance)

@@ -44,16 +44,20 @@ final class RawSocket: @unchecked Sendable {
     }
 
     /// Whether the server has closed the connection, waiting at most `timeout` for it.
-    /// Data the server sends first (an error response) is read past.
-    func waitForClose(timeout: Duration) -> Bool {
+    /// Data the server sends first (an error response) is read past. It polls without
+    /// blocking and sleeps between polls: a blocked thread of the cooperative pool could
+    /// be one the server under test needs.
+    func waitForClose(timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 100) >= 0 else { return false }
+            guard poll(&descriptor, 1, 0) >= 0 else { return false }
             if descriptor.revents != 0 {
                 let n = recv(fd, &buffer, buffer.count, 0)
                 if n <= 0 { return true }
+            } else {
+                try? await Task.sleep(for: .milliseconds(10))
             }
         }
         return false
@@ -61,19 +65,21 @@ final class RawSocket: @unchecked Sendable {
 
     /// Sends a whole request and reads the response until the server closes, with a
     /// hang guard.
-    func request(_ text: String, timeout: Duration = .seconds(30)) -> String {
+    func request(_ text: String, timeout: Duration = .seconds(30)) async -> String {
         send(text)
         var response = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 100) >= 0 else { break }
+            guard poll(&descriptor, 1, 0) >= 0 else { break }
             if descriptor.revents != 0 {
                 let n = recv(fd, &buffer, buffer.count, 0)
                 if n <= 0 { break }
                 response += buffer[0..<n]
                 if String(decoding: response, as: UTF8.self).contains("\r\n\r\n") { break }
+            } else {
+                try? await Task.sleep(for: .milliseconds(10))
             }
         }
         return String(decoding: response, as: UTF8.self)

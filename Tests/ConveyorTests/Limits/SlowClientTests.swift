@@ -40,13 +40,13 @@ extension ServerTests {
                     stalled.append(socket)
                 }
                 // A real request still gets in at once: it displaces a stalled connection.
-                let answer = try RawSocket(port: port).request(Self.health)
+                let answer = await (try RawSocket(port: port)).request(Self.health)
                 #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
                 // And every stalled connection is closed: displaced, or at its header deadline.
                 for socket in stalled {
-                    #expect(socket.waitForClose(timeout: .seconds(30)))
+                    #expect(await socket.waitForClose(timeout: .seconds(30)))
                 }
-                let again = try RawSocket(port: port).request(Self.health)
+                let again = await (try RawSocket(port: port)).request(Self.health)
                 #expect(again.hasPrefix("HTTP/1.1 200"), "\(again)")
             }
         }
@@ -62,7 +62,7 @@ extension ServerTests {
                 socket.send("GET / HTTP/1.1\r\n")
                 for _ in 0..<300 {
                     socket.send("X")
-                    if socket.waitForClose(timeout: .milliseconds(100)) {
+                    if await socket.waitForClose(timeout: .milliseconds(100)) {
                         closed = true
                         break
                     }
@@ -75,12 +75,12 @@ extension ServerTests {
             let limits = ConnectionLimits(maxConnections: 50, idleTimeout: .seconds(1), headerReadTimeout: .seconds(600))
             try await Self.live(limits) { port in
                 let silent = try RawSocket(port: port)
-                #expect(silent.waitForClose(timeout: .seconds(30)))
+                #expect(await silent.waitForClose(timeout: .seconds(30)))
                 // A keep-alive connection that finished its request is idle too.
                 let kept = try RawSocket(port: port)
-                let answer = kept.request("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let answer = await kept.request("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
-                #expect(kept.waitForClose(timeout: .seconds(30)))
+                #expect(await kept.waitForClose(timeout: .seconds(30)))
             }
         }
 
