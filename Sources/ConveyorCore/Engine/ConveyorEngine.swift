@@ -10,7 +10,8 @@ public final class ConveyorEngine: Service {
     public let conveyor: Conveyor
     public let queues: [QueueWorkerConfiguration]
     public let maintenance: MaintenanceConfiguration
-    /// Picks the one node that runs the stager, lease reaper, pruner and workflow advancer.
+    /// Picks the one node that runs the stager, pruner, workflow advancer and cron scheduler
+    /// (the lease reaper runs on every node).
     public let elector: any LeaderElector
     /// Applies migrations before the workers start, retrying while the store is unreachable.
     public let migrateOnStart: Bool
@@ -62,6 +63,13 @@ public final class ConveyorEngine: Service {
         await withDiscardingTaskGroup { group in
             let services = maintenanceServices()
             let elector = self.elector
+            // The lease reaper runs on every node, not only the leader: its writes are fenced
+            // by the lease itself, and a frozen leader must not hold orphaned jobs hostage
+            // until its leadership lapses.
+            let reaper = LeaseReaper(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
+            group.addTask {
+                await cancelWhenGracefulShutdown { await PeriodicService(name: "lease reaper", logger: c.logger, tick: reaper.tick).run() }
+            }
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     await elector.whileLeader {
@@ -102,13 +110,11 @@ public final class ConveyorEngine: Service {
     func maintenanceServices() -> [PeriodicService] {
         let c = conveyor
         let stager = Stager(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.stageInterval)
-        let reaper = LeaseReaper(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
         let pruner = Pruner(store: c.store, clock: c.clock, configuration: maintenance)
         let advancer = WorkflowAdvancer(conveyor: c)
         let scheduler = CronScheduler(conveyor: c)
         return [
             PeriodicService(name: "stager", logger: c.logger, tick: stager.tick),
-            PeriodicService(name: "lease reaper", logger: c.logger, tick: reaper.tick),
             PeriodicService(name: "pruner", logger: c.logger, tick: pruner.tick),
             PeriodicService(name: "workflow advancer", logger: c.logger, tick: advancer.tick),
             PeriodicService(name: "cron scheduler", logger: c.logger, tick: scheduler.tick),

@@ -1,6 +1,7 @@
 import ConveyorCore
 import ConveyorHTTPJob
 import Foundation
+import Logging
 import Testing
 
 /// What a worker does first and what it does when its lease is gone: it claims at once,
@@ -67,6 +68,39 @@ import Testing
                 try await HTTPJob(client: HTTPJobTests.client).run(payload, context: context)
             }
             #expect(receiver.received.isEmpty)
+        }
+    }
+}
+
+/// A node that never wins the election (another node leads, or leads while frozen).
+struct NeverLeader: LeaderElector {
+    func whileLeader(_ lead: @escaping @Sendable () async -> Void) async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+}
+
+extension StartupAndLeaseTests {
+    /// A job whose worker died is rescued by a node that is not the leader: the reaper's
+    /// writes are fenced by the lease, so every node runs it.
+    @Test(arguments: StoreKind.allCases)
+    func aFollowerRescuesAnExpiredLease(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let clock = ManualClock()
+        let job = try await store.insertJobs([.test(at: clock.now())])[0].job
+        // A worker elsewhere claimed it and died.
+        _ = try await store.claimJobs(
+            queue: "default", limit: 1, owner: "dead", leaseUntil: clock.now().addingTimeInterval(5), now: clock.now())
+        clock.advance(by: 10)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let conveyor = Conveyor(store: store, registry: JobRegistry(), clock: clock, logger: logger)
+        let engine = ConveyorEngine(
+            conveyor: conveyor, queues: [], maintenance: MaintenanceConfiguration(reapInterval: .milliseconds(20)),
+            elector: NeverLeader())
+        let runner = Task { try await engine.run() }
+        defer { runner.cancel() }
+        try await waitUntil("the follower to reap the expired lease") {
+            try await store.job(id: job.id)?.state == .queued
         }
     }
 }
