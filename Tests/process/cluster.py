@@ -159,6 +159,16 @@ def wait_for_succeeded(port, n, timeout=240):
     return False
 
 
+def wait_for_deliveries(recorder, n, timeout=240):
+    """Waits until the receiver has seen `n` deliveries. The timeout is a hang guard, not
+    a speed test: a stalled cluster fails here instead of looping forever."""
+    deadline = time.time() + timeout
+    while recorder.deliveries() < n:
+        if time.time() > deadline:
+            raise SystemExit(f"only {recorder.deliveries()} of {n} deliveries after {timeout} s: the cluster stalled")
+        time.sleep(0.005)
+
+
 def overlapping(spans):
     """Jobs with two deliveries that overlapped in time."""
     bad = []

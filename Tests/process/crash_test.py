@@ -15,7 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster import Node, Recorder, counts, enqueue_http, free_port, missing_deliveries, report, wait_for_succeeded
+from cluster import Node, Recorder, counts, enqueue_http, free_port, missing_deliveries, report, wait_for_deliveries, wait_for_succeeded
 
 JOBS = 2000
 
@@ -29,8 +29,7 @@ def main():
     server.wait_ready()
     ids = enqueue_http(port, recorder.url, JOBS, batch=500)
 
-    while recorder.deliveries() < JOBS // 4:
-        time.sleep(0.005)
+    wait_for_deliveries(recorder, JOBS // 4)
     server.kill()
     seen_at_kill = recorder.deliveries()
     conn = sqlite3.connect(db)

@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cluster import (Node, Recorder, counts, enqueue_http, fresh_database, free_port, missing_deliveries, overlapping,
-                     psql, report, wait_for_succeeded)
+                     psql, report, wait_for_deliveries, wait_for_succeeded)
 
 JOBS = 10_000
 DELAYED = 200
@@ -50,8 +50,7 @@ def main():
     server.wait_ready()
     ids = enqueue_http(port, recorder.url, JOBS)
 
-    while recorder.deliveries() < JOBS // 4:
-        time.sleep(0.01)
+    wait_for_deliveries(recorder, JOBS // 4)
     leader.kill()
     held = {row[0] for row in psql(
         f"SELECT id FROM conveyor_jobs WHERE state = 'running' AND lease_owner LIKE '%:{leader.pid}:%'", database)}

@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cluster import (Node, Recorder, api, counts, enqueue_http, fresh_database, free_port, missing_deliveries, report,
-                     wait_for_succeeded)
+                     wait_for_deliveries, wait_for_succeeded)
 
 JOBS = 3000
 
@@ -35,8 +35,7 @@ def main():
     workers = [Node("worker", database, work, f"worker{i}", lease=5) for i in range(2)]
     ids = enqueue_http(port, recorder.url, JOBS)
 
-    while recorder.deliveries() < JOBS // 3:
-        time.sleep(0.01)
+    wait_for_deliveries(recorder, JOBS // 3)
     pg_ctl("restart", "-m", "fast", "-w")
     print(f"restarted PostgreSQL after {recorder.deliveries()} deliveries")
 

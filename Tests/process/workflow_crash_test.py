@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster import Node, Recorder, api, free_port, report
+from cluster import Node, Recorder, api, free_port, report, wait_for_deliveries
 
 WORKFLOWS = 150
 STEPS = [("a", []), ("b", ["a"]), ("c", ["a"]), ("d", ["b", "c"])]
@@ -50,8 +50,7 @@ def main():
     ids = [submit(port, recorder.url, n) for n in range(WORKFLOWS)]
 
     total_steps = WORKFLOWS * len(STEPS)
-    while recorder.deliveries() < total_steps // 3:
-        time.sleep(0.005)
+    wait_for_deliveries(recorder, total_steps // 3)
     server.kill()
     seen_at_kill = recorder.deliveries()
     print(f"killed after {seen_at_kill} step deliveries of {total_steps}")

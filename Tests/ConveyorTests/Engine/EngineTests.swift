@@ -121,11 +121,13 @@ struct EngineTests {
     @Test(arguments: StoreKind.allCases)
     func timeoutCancelsTheHandlerAndCountsAsAFailedAttempt(kind: StoreKind) async throws {
         let h = try await EngineHarness.start(kind: kind)
-        let job = try await h.enqueue("sleep", seconds: 30) {
+        // The handler would sleep 10 minutes: failing at all, within the wait's hang
+        // guard, is the timeout at work.
+        let job = try await h.enqueue("sleep", seconds: 600) {
             $0.timeoutSeconds = 0.2
             $0.maxAttempts = 1
         }
-        let failed = try await h.wait(for: job.id, .failed, timeout: .seconds(5))
+        let failed = try await h.wait(for: job.id, .failed)
         #expect(failed.errors.map(\.type) == ["timeout"])
         #expect(failed.errors.first?.message == "timed out after 0.2s")
         try await h.stop()
@@ -134,13 +136,14 @@ struct EngineTests {
     @Test(arguments: StoreKind.allCases)
     func cancellingARunningJobStopsItsTask(kind: StoreKind) async throws {
         let h = try await EngineHarness.start(kind: kind)
-        let job = try await h.enqueue("sleep", seconds: 60)
+        // The handler would sleep 10 minutes: ending as cancelled at all is the cancel at work.
+        let job = try await h.enqueue("sleep", seconds: 600)
         await h.starts.waitForStart(job.id)
         guard case .requested = try await h.conveyor.cancel(id: job.id) else {
             Issue.record("a running job is cancelled by request")
             return
         }
-        let cancelled = try await h.wait(for: job.id, .cancelled, timeout: .seconds(3))
+        let cancelled = try await h.wait(for: job.id, .cancelled)
         #expect(cancelled.errors.isEmpty, "a cancellation is not a failure")
         #expect(try await h.starts.count(job.id) == 1, "not retried")
         try await h.stop()
@@ -150,10 +153,10 @@ struct EngineTests {
     func cancelFlagFromAnotherNodeArrivesWithTheHeartbeat(kind: StoreKind) async throws {
         // A short lease makes the heartbeat frequent; the store's flag is the only signal.
         let h = try await EngineHarness.start(kind: kind, lease: .milliseconds(600))
-        let job = try await h.enqueue("sleep", seconds: 60)
+        let job = try await h.enqueue("sleep", seconds: 600)
         await h.starts.waitForStart(job.id)
         _ = try await h.store.cancelJob(id: job.id, now: h.clock.now())
-        try await h.wait(for: job.id, .cancelled, timeout: .seconds(3))
+        try await h.wait(for: job.id, .cancelled)
         try await h.stop()
     }
 

@@ -69,7 +69,7 @@ struct SSEConnection: Sendable {
 
 extension AsyncThrowingStream where Element == SSEItem {
     /// The next `count` messages, skipping comments; fails after `timeout`.
-    func messages(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [SSEItem] {
+    func messages(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [SSEItem] {
         try await withThrowingTaskGroup(of: [SSEItem].self) { group in
             group.addTask {
                 var found: [SSEItem] = []
@@ -89,7 +89,7 @@ extension AsyncThrowingStream where Element == SSEItem {
     }
 
     /// Waits for a comment with this text.
-    func comment(_ text: String, timeout: Duration = .seconds(10)) async throws {
+    func comment(_ text: String, timeout: Duration = .seconds(30)) async throws {
         _ = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for try await item in self where item == .comment(text) { return true }

@@ -224,28 +224,54 @@ import Testing
         #expect(error?.detail.lowercased().contains("refused") == true, "\(String(describing: error))")
     }
 
-    @Test func slowResponseTimesOut() async throws {
-        try await LoopbackReceiver.with({ _ in
-            try await Task.sleep(for: .seconds(5))
+    // The timing tests below assert order, not speed: the receiver holds its answer for
+    // a minute (it is cancelled when the test ends) and records when it let go, so "the
+    // job returned before the receiver did" holds on any machine, however loaded, and
+    // would fail if the timeout or the cancellation did not end the wait.
+
+    /// Set by a receiver once it stops holding back its answer.
+    final class Released: Sendable {
+        private let flag = Mutex(false)
+        var value: Bool { flag.withLock { $0 } }
+        func set() { flag.withLock { $0 = true } }
+    }
+
+    static let hold: Duration = .seconds(60)
+    /// The request timeout of the stalled-body tests: it must end the body's read, and
+    /// only that, so it must outlast the arrival of the status line and headers on a loaded
+    /// machine (0.3 s did not: the head came later and the attempt timed out without a
+    /// status) while staying far below ``hold``.
+    static let bodyTimeout: TimeAmount = .seconds(5)
+
+    /// A receiver that answers only after ``hold``.
+    func slow(_ released: Released) -> LoopbackReceiver.Respond {
+        { _ in
+            try await Task.sleep(for: Self.hold)
+            released.set()
             return .text(200, "too late")
-        }) { receiver in
-            let started = ContinuousClock.now
+        }
+    }
+
+    @Test func slowResponseTimesOut() async throws {
+        let released = Released()
+        try await LoopbackReceiver.with(slow(released)) { receiver in
             let error = await #expect(throws: HTTPJobError.self) {
                 try await handler(timeout: .milliseconds(300)).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
             }
             #expect(error?.detail.contains("timed out") == true)
-            #expect(started.duration(to: .now) < .seconds(3))
+            #expect(!released.value, "the timeout, not the receiver's answer, ended the attempt")
         }
     }
 
-    /// A receiver that sends `status` and the start of a body, then stalls.
-    func stalling(_ status: Int) -> LoopbackReceiver.Respond {
+    /// A receiver that sends `status` and the start of a body, then stalls for ``hold``.
+    func stalling(_ status: Int, _ released: Released = Released()) -> LoopbackReceiver.Respond {
         { _ in
             Response(
                 status: .init(code: status),
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: "partial"))
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: Self.hold)
+                    released.set()
                     try await writer.finish(nil)
                 })
         }
@@ -253,61 +279,57 @@ import Testing
 
     @Test func successWhoseBodyStallsStillSucceeds() async throws {
         // The receiver has done the work; retrying would deliver it twice.
-        try await LoopbackReceiver.with(stalling(200)) { receiver in
-            let started = ContinuousClock.now
-            let result = try await handler(timeout: .milliseconds(300)).run(
+        let released = Released()
+        try await LoopbackReceiver.with(stalling(200, released)) { receiver in
+            let result = try await handler(timeout: Self.bodyTimeout).run(
                 payload(#"{"url":"\#(receiver.url())"}"#), context: context)
             #expect(result.status == 200)
             #expect(result.bodyExcerpt == "partial")
-            #expect(started.duration(to: .now) < .seconds(3))
+            #expect(!released.value, "the job succeeded while the body was still stalled")
         }
     }
 
     @Test func failureWhoseBodyStallsIsStillRetried() async throws {
-        try await LoopbackReceiver.with(stalling(503)) { receiver in
-            let started = ContinuousClock.now
+        let released = Released()
+        try await LoopbackReceiver.with(stalling(503, released)) { receiver in
             let error = await #expect(throws: HTTPJobError.self) {
-                try await handler(timeout: .milliseconds(300)).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
+                try await handler(timeout: Self.bodyTimeout).run(payload(#"{"url":"\#(receiver.url())"}"#), context: context)
             }
             #expect(error?.status == 503)
             #expect(error?.detail == "partial")
-            // The body never ends: only the 0.3 s timeout ends the read. A loaded CI
-            // machine needs room, so the bound is generous.
-            #expect(started.duration(to: .now) < .seconds(10))
+            // The body had not ended: only the timeout ended the read.
+            #expect(!released.value, "the timeout, not the end of the body, ended the read")
         }
     }
 
     @Test func cancellationWhileReadingTheBodyIsPrompt() async throws {
-        try await LoopbackReceiver.with(stalling(200)) { receiver in
+        let released = Released()
+        try await LoopbackReceiver.with(stalling(200, released)) { receiver in
             let job = try payload(#"{"url":"\#(receiver.url())"}"#)
-            let handler = handler(timeout: .seconds(30))
+            let handler = handler(timeout: .seconds(600))
             let context = context
             let task = Task { try await handler.run(job, context: context) }
             try await Task.sleep(for: .milliseconds(300))
-            let started = ContinuousClock.now
             task.cancel()
             let result = await task.result
-            // Without prompt cancellation the read would last the 30 s timeout.
-            #expect(started.duration(to: .now) < .seconds(10))
+            // Without prompt cancellation the read would last until the body ends.
+            #expect(!released.value, "cancellation, not the end of the body, ended the read")
             #expect(throws: CancellationError.self) { try result.get() }
         }
     }
 
     @Test func cancellationAbandonsTheRequestPromptly() async throws {
-        try await LoopbackReceiver.with({ _ in
-            try await Task.sleep(for: .seconds(5))
-            return .text(200, "too late")
-        }) { receiver in
+        let released = Released()
+        try await LoopbackReceiver.with(slow(released)) { receiver in
             let job = try payload(#"{"url":"\#(receiver.url())"}"#)
-            let handler = handler(timeout: .seconds(30))
+            let handler = handler(timeout: .seconds(600))
             let context = context
             let task = Task { try await handler.run(job, context: context) }
             try await Task.sleep(for: .milliseconds(200))
-            let started = ContinuousClock.now
             task.cancel()
             let result = await task.result
-            // Without prompt cancellation the read would last the 30 s timeout.
-            #expect(started.duration(to: .now) < .seconds(10))
+            // Without prompt cancellation the request would wait for the receiver's answer.
+            #expect(!released.value, "cancellation, not the receiver's answer, ended the request")
             #expect(throws: CancellationError.self) { try result.get() }
         }
     }

@@ -108,7 +108,7 @@ struct EngineHarness {
 
     /// Waits until the job reaches `state` and returns it.
     @discardableResult
-    func wait(for id: String, _ state: JobState, timeout: Duration = .seconds(10)) async throws -> Job {
+    func wait(for id: String, _ state: JobState, timeout: Duration = .seconds(30)) async throws -> Job {
         try await waitUntil(timeout: timeout, "job \(id) to be \(state)") { try await job(id).state == state }
         return try await job(id)
     }

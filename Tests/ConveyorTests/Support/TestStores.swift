@@ -112,9 +112,10 @@ enum TestFiles {
 import Testing
 
 /// Polls `condition` until it holds or `timeout` passes. For engine tests, where the
-/// work happens on other tasks; the store is the only thing observed.
+/// work happens on other tasks; the store is the only thing observed. The timeout is a
+/// hang guard, not a speed assertion: generous, so a loaded machine never trips it.
 func waitUntil(
-    timeout: Duration = .seconds(10), _ what: String = "condition", sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(30), _ what: String = "condition", sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

@@ -110,14 +110,14 @@ struct WorkflowHarness {
 
     /// Waits until the workflow reaches `state` and returns it.
     @discardableResult
-    func wait(for id: String, _ state: WorkflowState, timeout: Duration = .seconds(15)) async throws -> WorkflowStatus {
+    func wait(for id: String, _ state: WorkflowState, timeout: Duration = .seconds(30)) async throws -> WorkflowStatus {
         try await waitUntil(timeout: timeout, "workflow \(id) to be \(state)") { try await workflow(id).state == state }
         return try await workflow(id)
     }
 
     /// Waits until the step reaches `state` (a job state, `pending` or `cancelled`).
     @discardableResult
-    func wait(for id: String, step: String, _ state: String, timeout: Duration = .seconds(15)) async throws -> StepDetail {
+    func wait(for id: String, step: String, _ state: String, timeout: Duration = .seconds(30)) async throws -> StepDetail {
         try await waitUntil(timeout: timeout, "step \(step) to be \(state)") {
             try await workflow(id).step(step)?.state == state
         }
