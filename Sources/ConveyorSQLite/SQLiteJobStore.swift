@@ -176,3 +176,10 @@ struct InsertRow {
         arguments = StatementArguments(values)
     }
 }
+
+extension SQLiteJobStore: StoreDiagnostics {
+    /// SQLITE_FULL: the disk (or the database's `max_page_count`) has no room left.
+    public func isOutOfSpace(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+    }
+}

@@ -57,7 +57,7 @@ func buildRoutes(
     // Middleware applies only to routes added after it, so it goes first. The body limit
     // is outermost so the problem middleware sees it when it reports a 413.
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(conveyor: conveyor))
     // No middleware logs request headers. One that does must redact Authorization
     // (LogRequestsMiddleware's `redactHeaders: [.authorization]`): keys and tokens are
     // never to reach a log.

@@ -17,6 +17,8 @@ public final class Conveyor: Sendable {
     public let notifier: any Notifier
     public let clock: any ConveyorClock
     public let logger: Logger
+    /// Whether writes lately failed for lack of space (`/readyz` reports it).
+    public let writeHealth = StoreWriteHealth()
     let metrics: EngineMetrics
 
     public init(

@@ -40,6 +40,13 @@ extension ProblemError {
         ProblemError("unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: detail)
     }
 
+    /// 507: the store has no space left, so nothing was written. Retry once space is freed.
+    static func storeFull() -> ProblemError {
+        ProblemError(
+            "store-full", title: "The store is out of space", status: .init(code: 507, reasonPhrase: "Insufficient Storage"),
+            detail: "The job store has no space left, so nothing was written. Reads still work; retry the request once the operator has freed space.")
+    }
+
     static func contentTooLarge(limit: Int) -> ProblemError {
         ProblemError(
             "content-too-large", title: "Request body too large", status: .contentTooLarge,

@@ -1,10 +1,13 @@
 import ConveyorCore
+import Foundation
 import Hummingbird
 import Logging
 
 /// Turns every error into an RFC 9457 problem response, so no handler formats errors
 /// itself and no client ever sees Hummingbird's default error body or an internal message.
 struct ProblemMiddleware: RouterMiddleware {
+    let conveyor: Conveyor
+
     func handle(
         _ request: Request, context: ConveyorRequestContext,
         next: (Request, ConveyorRequestContext) async throws -> Response
@@ -18,6 +21,14 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.debug(
                     "request rejected",
                     metadata: ["status": "\(problem.status.code)", "problem": "\(problem.problem.type)"])
+            } else if let store = conveyor.store as? any StoreDiagnostics, store.isOutOfSpace(error) {
+                // Not a bug of ours nor the client's: the operator must free space. Reads
+                // go on; writes succeed again as soon as there is room.
+                conveyor.writeHealth.recordOutOfSpace(at: Date())
+                context.logger.error(
+                    "the store is out of space; writes fail until space is freed",
+                    metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                problem = .storeFull()
             } else {
                 // The only place the real error is recorded; the client gets a generic
                 // detail because internals (SQL, paths) are nobody's business outside.

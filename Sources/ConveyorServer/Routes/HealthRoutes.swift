@@ -1,4 +1,5 @@
 import ConveyorCore
+import Foundation
 import Hummingbird
 
 /// Liveness and readiness probes.
@@ -20,11 +21,16 @@ struct HealthRoutes {
         try .json(Status(status: "ok"))
     }
 
-    /// The store answers and its schema is current, so traffic may be routed here.
+    /// The store answers, its schema is current and writes have not lately failed for lack
+    /// of space, so traffic may be routed here.
     @Sendable func ready(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         guard await conveyor.store.isReady() else {
             throw ProblemError.unavailable(
                 "The job store is not ready: it does not answer, or its schema is not migrated. Check the database and run the migrations; this endpoint turns ready on its own once they are fixed.")
+        }
+        if let since = conveyor.writeHealth.outOfSpaceSince(now: Date()) {
+            throw ProblemError.unavailable(
+                "Writes fail: the job store ran out of space (last at \(ConveyorJSON.formatDate(since))). Free space; this endpoint turns ready \(Int(conveyor.writeHealth.window)) s after the last failed write.")
         }
         return try .json(Status(status: "ready"))
     }
