@@ -87,7 +87,7 @@ public final class PostgresLeaderElector: LeaderElector {
             }
             return held ? .held : .takenByAnother
         } catch {
-            logger.error("leader election failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.loopFailure("leader election failed", error: error)
             return .unknown
         }
     }

@@ -74,8 +74,7 @@ public final class PostgresNotifier: Notifier, Service {
                     delay = 0.1
                 } catch {
                     if Task.isCancelled { return }
-                    self.logger.error(
-                        "listening for signals failed; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                    self.logger.loopFailure("listening for signals failed; reconnecting", error: error)
                     try? await Task.sleep(for: .seconds(delay))
                     delay = min(delay * 2, 5)
                 }

@@ -107,7 +107,7 @@ public final class WebhookSender: Sendable {
                         if claimed.count == room { continue }
                     } catch {
                         if Task.isCancelled { break }
-                        conveyor.logger.error("claiming webhook deliveries failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                        conveyor.logger.loopFailure("claiming webhook deliveries failed; retrying", error: error)
                         try? await Task.sleep(for: .seconds(failureDelay))
                         failureDelay = min(failureDelay * 2, 10)
                         continue
@@ -170,8 +170,7 @@ public final class WebhookSender: Sendable {
                 logger.notice("shutting down mid-delivery; the delivery is sent again when its lease expires")
                 return
             }
-            logger.error("recording a webhook attempt failed; the delivery is sent again when its lease expires",
-                metadata: ["error": "\(String(reflecting: error))"])
+            logger.loopFailure("recording a webhook attempt failed; the delivery is sent again when its lease expires", error: error)
         }
     }
 

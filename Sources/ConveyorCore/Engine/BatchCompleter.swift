@@ -37,8 +37,7 @@ struct BatchCompleter {
                 try await withDeadline(timeout, "writing job outcomes") { try await store.completeJobs(batch) }
                 return
             } catch {
-                logger.error(
-                    "writing \(batch.count) job outcomes failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.loopFailure("writing \(batch.count) job outcomes failed; retrying", error: error)
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 5)

@@ -99,7 +99,7 @@ public final class ConveyorEngine: Service {
                 try await step()
                 return true
             } catch {
-                conveyor.logger.error("\(what) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.loopFailure("\(what) failed; retrying", error: error)
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 5)
             }

@@ -22,7 +22,7 @@ struct PeriodicService: Sendable {
             } catch {
                 // Stopping cancels the tick in flight; that is no failure.
                 if Task.isCancelled { break }
-                logger.error("\(name) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.loopFailure("\(name) failed; retrying", error: error)
                 wait = .seconds(failureDelay)
                 failureDelay = min(failureDelay * 2, 10)
             }

@@ -237,7 +237,7 @@ final class QueueWorker: Sendable {
             return claimed
         } catch {
             // The poll wakes us again; a store outage must never end the loop.
-            logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.loopFailure("claiming jobs failed", error: error)
             return nil
         }
     }
@@ -281,7 +281,7 @@ final class QueueWorker: Sendable {
                 try await store.extendLeases(leases, owner: owner, until: until)
             }
         } catch {
-            logger.error("extending leases failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.loopFailure("extending leases failed", error: error)
             return nil
         }
     }

@@ -34,7 +34,7 @@ struct WorkflowAdvancer: Sendable {
             do {
                 try await conveyor.advanceWorkflow(id: id)
             } catch {
-                conveyor.logger.error("advancing workflow \(id) failed", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.loopFailure("advancing workflow \(id) failed", error: error)
                 firstError = firstError ?? error
             }
         }

@@ -90,7 +90,7 @@ public final class EventConsumer: Service {
                     now: conveyor.clock.now())
                 break
             } catch {
-                logger.error("registering the consumer group failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.loopFailure("registering the consumer group failed; retrying", error: error)
                 try? await Task.sleep(for: .seconds(failureDelay))
                 failureDelay = min(failureDelay * 2, 10)
             }
@@ -107,7 +107,7 @@ public final class EventConsumer: Service {
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("consuming failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.loopFailure("consuming failed; retrying", error: error)
                 try? await Task.sleep(for: .seconds(failureDelay))
                 failureDelay = min(failureDelay * 2, 10)
                 continue
@@ -166,7 +166,7 @@ public final class EventConsumer: Service {
                 }
                 renewed = .now
             } catch {
-                logger.error("renewing the group lease failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.loopFailure("renewing the group lease failed", error: error)
                 // Stop before the lease can expire, so two consumers never overlap.
                 if renewed.duration(to: .now) > options.leaseDuration * 2 / 3 { return false }
             }

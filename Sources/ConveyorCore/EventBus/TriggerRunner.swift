@@ -63,7 +63,7 @@ public final class TriggerRunner: Service {
                     running[trigger.id] = (trigger, Task { try await consumer.run() })
                 }
             } catch {
-                conveyor.logger.error("refreshing the triggers failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.loopFailure("refreshing the triggers failed; retrying", error: error)
             }
             try? await Task.sleep(for: refreshInterval)
         }

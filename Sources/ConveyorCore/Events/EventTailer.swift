@@ -91,6 +91,9 @@ public actor EventTailer: Service {
                     wake.finish()
                 }
                 for await _ in wakes {
+                    // Stopping: a wake-up still buffered must not start a read that the
+                    // cancellation ends at once.
+                    if Task.isCancelled { break }
                     await self.readNewEvents()
                 }
                 group.cancelAll()
@@ -130,7 +133,7 @@ public actor EventTailer: Service {
                 if page.events.count < configuration.pageSize { return }
             }
         } catch {
-            logger.error("reading the event log failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+            logger.loopFailure("reading the event log failed; retrying", error: error)
         }
     }
 

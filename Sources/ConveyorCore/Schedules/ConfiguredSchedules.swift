@@ -30,7 +30,7 @@ public struct ConfiguredSchedules: Service {
                     break
                 }
             } catch {
-                conveyor.logger.error("applying the config file's schedules failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                conveyor.logger.loopFailure("applying the config file's schedules failed; retrying", error: error)
             }
             try? await Task.sleep(for: .seconds(delay))
             delay = min(delay * 2, 5)

@@ -42,8 +42,7 @@ public struct CronScheduler: Sendable {
             do {
                 try await fire(schedule, now: now)
             } catch {
-                conveyor.logger.error(
-                    "firing schedule \(schedule.id) failed", metadata: ["tenant": "\(schedule.tenant)", "error": "\(String(reflecting: error))"])
+                conveyor.logger.loopFailure("firing schedule \(schedule.id) failed", error: error, metadata: ["tenant": "\(schedule.tenant)"])
                 firstError = firstError ?? error
                 failures += 1
             }

@@ -122,7 +122,7 @@ public final class WebhookDispatcher: Sendable {
                             try await store.pruneWebhookDeliveries(before: before, limit: 10_000)
                         }
                     } catch {
-                        conveyor.logger.error("pruning webhook deliveries failed", metadata: ["error": "\(String(reflecting: error))"])
+                        conveyor.logger.loopFailure("pruning webhook deliveries failed", error: error)
                     }
                 }
                 do {
@@ -131,7 +131,7 @@ public final class WebhookDispatcher: Sendable {
                     if more { continue }
                 } catch {
                     if Task.isCancelled { break }
-                    conveyor.logger.error("webhook dispatch failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                    conveyor.logger.loopFailure("webhook dispatch failed; retrying", error: error)
                     try? await Task.sleep(for: .seconds(failureDelay))
                     failureDelay = min(failureDelay * 2, 10)
                     continue

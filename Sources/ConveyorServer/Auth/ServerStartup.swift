@@ -42,9 +42,7 @@ struct ServerStartup: Sendable {
             } catch {
                 try Task.checkCancellation()
                 let wait = delay
-                logger.error(
-                    "preparing the credential tables failed; retrying",
-                    metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(wait)"])
+                logger.loopFailure("preparing the credential tables failed; retrying", error: error, metadata: ["retry_in": "\(wait)"])
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                 delay = min(delay * 2, .seconds(30))
             }

@@ -28,7 +28,7 @@ struct MetricsRoute {
         } catch {
             // The engine's counters are still worth a scrape while the store is away;
             // /readyz is what reports the store's health.
-            context.logger.error("queue depth refresh failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.loopFailure("queue depth refresh failed", error: error)
         }
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
