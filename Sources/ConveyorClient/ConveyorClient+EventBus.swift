@@ -33,7 +33,10 @@ extension ConveyorClient {
     }
 
     public func triggers() async throws -> [Trigger] {
-        try await send(.GET, "/v1/triggers").decode(TriggerList.self).triggers
+        try await allPages { cursor in
+            let page = try await triggers(limit: Self.largestPage, cursor: cursor)
+            return (page.triggers, page.nextCursor)
+        }
     }
 
     public func deleteTrigger(id: String) async throws {

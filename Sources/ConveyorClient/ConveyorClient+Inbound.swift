@@ -11,7 +11,10 @@ extension ConveyorClient {
 
     /// Every source, from the server's flags and from the API, secrets masked.
     public func inboundSources() async throws -> [InboundSource] {
-        try await send(.GET, "/v1/inbound-sources").decode(InboundSourceList.self).sources
+        try await allPages { cursor in
+            let page = try await inboundSources(limit: Self.largestPage, cursor: cursor)
+            return (page.sources, page.nextCursor)
+        }
     }
 
     public func deleteInboundSource(name: String) async throws {

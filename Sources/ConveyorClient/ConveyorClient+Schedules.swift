@@ -11,7 +11,10 @@ extension ConveyorClient {
     /// The caller's tenant's schedules (an admin's: every tenant's), with their next run
     /// times and last outcome.
     public func schedules() async throws -> [Schedule] {
-        try await send(.GET, "/v1/schedules").decode(ScheduleList.self).schedules
+        try await allPages { cursor in
+            let page = try await schedules(limit: Self.largestPage, cursor: cursor)
+            return (page.schedules, page.nextCursor)
+        }
     }
 
     // Schedule ids are per tenant: `id` names one of the caller's tenant's schedules, and

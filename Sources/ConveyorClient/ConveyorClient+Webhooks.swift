@@ -10,7 +10,10 @@ extension ConveyorClient {
 
     /// The caller's tenant's endpoints (an admin's: every tenant's), secrets masked.
     public func webhooks() async throws -> [WebhookEndpoint] {
-        try await send(.GET, "/v1/webhooks").decode(WebhookEndpointList.self).endpoints
+        try await allPages { cursor in
+            let page = try await webhooks(limit: Self.largestPage, cursor: cursor)
+            return (page.endpoints, page.nextCursor)
+        }
     }
 
     public func webhook(id: String) async throws -> WebhookEndpoint {

@@ -127,8 +127,16 @@ public struct TriggerRequest: Codable, Sendable, Hashable {
 /// `GET /v1/triggers`.
 public struct TriggerList: Codable, Sendable {
     public var triggers: [Trigger]
+    /// The cursor of the next page; absent on the last.
+    public var nextCursor: String?
 
-    public init(triggers: [Trigger]) {
+    enum CodingKeys: String, CodingKey {
+        case triggers
+        case nextCursor = "next_cursor"
+    }
+
+    public init(triggers: [Trigger], nextCursor: String? = nil) {
         self.triggers = triggers
+        self.nextCursor = nextCursor
     }
 }

@@ -129,8 +129,16 @@ public struct WebhookEndpoint: Codable, Sendable, Hashable {
 
 public struct WebhookEndpointList: Codable, Sendable {
     public var endpoints: [WebhookEndpoint]
+    /// The cursor of the next page; absent on the last.
+    public var nextCursor: String?
 
-    public init(endpoints: [WebhookEndpoint]) {
+    enum CodingKeys: String, CodingKey {
+        case endpoints
+        case nextCursor = "next_cursor"
+    }
+
+    public init(endpoints: [WebhookEndpoint], nextCursor: String? = nil) {
         self.endpoints = endpoints
+        self.nextCursor = nextCursor
     }
 }

@@ -235,8 +235,18 @@ public struct InboundSourceRequest: Codable, Sendable, Hashable {
 /// `GET /v1/inbound-sources`: every source, secrets masked.
 public struct InboundSourceList: Codable, Sendable, Hashable {
     public var sources: [InboundSource]
+    /// The cursor of the next page; absent on the last.
+    public var nextCursor: String?
 
-    public init(sources: [InboundSource]) { self.sources = sources }
+    enum CodingKeys: String, CodingKey {
+        case sources
+        case nextCursor = "next_cursor"
+    }
+
+    public init(sources: [InboundSource], nextCursor: String? = nil) {
+        self.sources = sources
+        self.nextCursor = nextCursor
+    }
 }
 
 /// What `POST /v1/inbound/{source}` answers: 202 for a new delivery, 200 for a repeat.

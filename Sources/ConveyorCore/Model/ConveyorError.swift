@@ -13,6 +13,8 @@ public struct ConveyorError: Error, Sendable, CustomStringConvertible {
         public static let forbidden = Code(rawValue: "forbidden")
         /// A value is larger than a limit allows (a tenant's maximum payload size).
         public static let tooLarge = Code(rawValue: "too-large")
+        /// A request parameter that cannot be read at all (a cursor that no page gave out).
+        public static let badRequest = Code(rawValue: "bad-request")
     }
 
     public var code: Code

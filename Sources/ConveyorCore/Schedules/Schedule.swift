@@ -171,8 +171,16 @@ public struct ScheduleJob: Codable, Sendable, Hashable {
 /// `GET /v1/schedules`.
 public struct ScheduleList: Codable, Sendable {
     public var schedules: [Schedule]
+    /// The cursor of the next page; absent on the last.
+    public var nextCursor: String?
 
-    public init(schedules: [Schedule]) {
+    enum CodingKeys: String, CodingKey {
+        case schedules
+        case nextCursor = "next_cursor"
+    }
+
+    public init(schedules: [Schedule], nextCursor: String? = nil) {
         self.schedules = schedules
+        self.nextCursor = nextCursor
     }
 }

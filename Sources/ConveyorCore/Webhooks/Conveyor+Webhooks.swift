@@ -143,7 +143,7 @@ extension Conveyor {
         var after: Int64?
         if let cursor {
             guard let value = Int64(cursor), value > 0 else {
-                throw ConveyorError.invalid([ValidationFailure("cursor", "'\(cursor)' is not a cursor from a previous page's next_cursor")])
+                throw ListCursor.invalid(cursor)
             }
             after = value
         }

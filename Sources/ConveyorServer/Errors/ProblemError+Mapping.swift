@@ -52,6 +52,10 @@ extension ProblemError {
             self = .forbidden(error.message)
         case .tooLarge:
             self = .payloadTooLarge(error.message)
+        case .badRequest:
+            self = ProblemError(
+                "bad-request", title: "Bad request", status: .badRequest, detail: error.message + ".",
+                errors: error.failures.map { Problem.FieldError(field: $0.field, message: $0.message) })
         default:
             return nil
         }

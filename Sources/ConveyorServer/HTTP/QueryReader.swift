@@ -49,6 +49,14 @@ struct QueryReader {
         return number
     }
 
+    /// `limit` and `cursor` of a list paged by ``ListCursor/page(_:key:limit:cursor:)``.
+    static func page(_ request: Request) throws(ConveyorError) -> (limit: Int, cursor: String?) {
+        var reader = QueryReader(request.uri.queryParameters, allowed: ["limit", "cursor"])
+        let limit = reader.limit(default: ListCursor.defaultLimit)
+        try reader.check()
+        return (limit, reader.value("cursor"))
+    }
+
     /// Throws the collected problems, if any.
     func check() throws(ConveyorError) {
         guard failures.isEmpty else { throw .invalid(failures) }

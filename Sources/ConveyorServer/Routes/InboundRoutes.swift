@@ -78,9 +78,10 @@ struct InboundRoutes {
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
         _ = try context.requireCaller()
+        let (limit, cursor) = try QueryReader.page(request)
         let stored = try await conveyor.inboundSources().filter { configured[$0.name] == nil }
-        let all = (Array(configured.values) + stored).sorted { $0.name < $1.name }
-        return try .json(InboundSourceList(sources: all.map(\.masked)))
+        let page = try ListCursor.page(Array(configured.values) + stored, key: \.name, limit: limit, cursor: cursor)
+        return try .json(InboundSourceList(sources: page.items.map(\.masked), nextCursor: page.nextCursor))
     }
 
     @Sendable func delete(_ request: Request, context: ConveyorRequestContext) async throws -> Response {

@@ -10,6 +10,7 @@ extension JobQuery {
         let state: JobState? = reader.enumeration("state", kind: "state")
         let limit = reader.limit(default: 50)
         try reader.check()
+        try ListCursor.checkID(reader.value("cursor"))
         self.init(
             queue: reader.value("queue"), state: state, type: reader.value("type"), tenant: reader.value("tenant"),
             tag: reader.value("tag"), limit: limit, cursor: reader.value("cursor"))

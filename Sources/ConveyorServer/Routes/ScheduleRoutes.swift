@@ -29,7 +29,10 @@ struct ScheduleRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(ScheduleList(schedules: try await conveyor.schedules(as: context.requireCaller())))
+        let (limit, cursor) = try QueryReader.page(request)
+        let page = try ListCursor.page(
+            try await conveyor.schedules(as: context.requireCaller()), key: { "\($0.id)\u{0}\($0.tenant)" }, limit: limit, cursor: cursor)
+        return try .json(ScheduleList(schedules: page.items, nextCursor: page.nextCursor))
     }
 
     @Sendable func show(_ request: Request, context: ConveyorRequestContext) async throws -> Response {

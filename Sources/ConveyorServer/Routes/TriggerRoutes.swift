@@ -24,7 +24,9 @@ struct TriggerRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(TriggerList(triggers: try await conveyor.triggers(as: context.requireCaller())))
+        let (limit, cursor) = try QueryReader.page(request)
+        let page = try ListCursor.page(try await conveyor.triggers(as: context.requireCaller()), key: \.id, limit: limit, cursor: cursor)
+        return try .json(TriggerList(triggers: page.items, nextCursor: page.nextCursor))
     }
 
     @Sendable func delete(_ request: Request, context: ConveyorRequestContext) async throws -> Response {

@@ -32,7 +32,9 @@ struct WebhookRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(WebhookEndpointList(endpoints: try await conveyor.webhooks(as: context.requireCaller())))
+        let (limit, cursor) = try QueryReader.page(request)
+        let page = try ListCursor.page(try await conveyor.webhooks(as: context.requireCaller()), key: \.id, limit: limit, cursor: cursor)
+        return try .json(WebhookEndpointList(endpoints: page.items, nextCursor: page.nextCursor))
     }
 
     @Sendable func show(_ request: Request, context: ConveyorRequestContext) async throws -> Response {

@@ -49,6 +49,7 @@ extension WorkflowQuery {
         let state: WorkflowState? = reader.enumeration("state", kind: "workflow state")
         let limit = reader.limit(default: 50)
         try reader.check()
+        try ListCursor.checkID(reader.value("cursor"))
         self.init(
             state: state, name: reader.value("name"), tenant: reader.value("tenant"), limit: limit, cursor: reader.value("cursor"))
     }

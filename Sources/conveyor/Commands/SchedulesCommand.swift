@@ -14,16 +14,15 @@ struct SchedulesCommand: AsyncParsableCommand {
 
         @OptionGroup var client: ClientOptions
 
-        @Flag(help: "Print the schedules as JSON instead of a table.")
-        var json = false
+        @OptionGroup var page: PageOptions
 
         func run() async throws {
             try await client.withClient { client in
-                let schedules = try await client.schedules()
-                if json {
-                    try printJSON(ScheduleList(schedules: schedules))
-                } else {
-                    print(
+                let list = try await client.schedules(limit: page.limit, cursor: page.cursor)
+                let schedules = list.schedules
+                try page.print(
+                    list,
+                    table:
                         TextTable.render(
                             header: ["ID", "CRON", "TIMEZONE", "NEXT RUN", "LAST OUTCOME", "LAST JOB"],
                             rows: schedules.map { s in
@@ -31,8 +30,8 @@ struct SchedulesCommand: AsyncParsableCommand {
                                     s.id, s.cron, s.timezone, s.paused ? "paused" : (s.nextRunAt.map(ConveyorJSON.formatDate) ?? "-"),
                                     s.lastOutcome ?? "-", s.lastJobID.map { "\($0) (\(s.lastJobState?.rawValue ?? "gone"))" } ?? "-",
                                 ]
-                            }, empty: "no schedules"))
-                }
+                            }, empty: "no schedules"),
+                    nextCursor: list.nextCursor)
             }
         }
     }
