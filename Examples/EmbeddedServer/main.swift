@@ -50,7 +50,9 @@ struct ExampleServer {
         var handlers = JobRegistry()
         handlers.register(SendWelcomeEmail())
         // http jobs may call public addresses only; allow loopback for a local receiver.
-        handlers.register(HTTPJob(client: OutboundHTTPClient(policy: OutboundTargetPolicy(allowLoopback: true))))
+        // The client is ours to shut down once the app stops.
+        let outbound = OutboundHTTPClient(policy: OutboundTargetPolicy(allowLoopback: true))
+        handlers.register(HTTPJob(client: outbound))
         let conveyor = Conveyor(store: store, registry: handlers, logger: logger)
 
         // Jobs can be enqueued from Swift as well as over HTTP.
@@ -76,5 +78,6 @@ struct ExampleServer {
             conveyor: conveyor, configuration: ServerConfiguration(queues: ["default", "emails"]),
             registry: PrometheusCollectorRegistry(), services: [engine], logger: logger)
         try await app.runService()
+        try await outbound.shutdown()
     }
 }

@@ -21,8 +21,7 @@ import NIOHTTP1
 public final class OutboundHTTPClient: Sendable {
     public let policy: OutboundTargetPolicy
     private let resolve: @Sendable (String) async -> [IPAddress]
-    private let direct: HTTPClient
-    private let pinned: PinnedClients
+    private let clients: PinnedClients
 
     /// At most this many redirects are followed when a request asks for it.
     public static let maxRedirects = 5
@@ -48,14 +47,13 @@ public final class OutboundHTTPClient: Sendable {
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.connectionsPerHost)
         configuration.connectionPool.retryConnectionEstablishment = false
-        direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        pinned = PinnedClients(configuration: configuration)
+        clients = PinnedClients(configuration: configuration)
     }
 
-    /// Closes every connection. Requests after this fail.
+    /// Closes every connection. Requests after this fail. Required once a request was
+    /// sent (AsyncHTTPClient insists on it); a client that never sent needs none.
     public func shutdown() async throws {
-        await pinned.shutdown()
-        try await direct.shutdown()
+        await clients.shutdown()
     }
 
     /// Sends `request` and hands its response to `body`, which must finish reading it
@@ -113,7 +111,7 @@ public final class OutboundHTTPClient: Sendable {
             // An address the client would also read as one connects there without DNS.
             // Other spellings (`127.1`) would go to the resolver, so they are pinned too.
             let bare = target.rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            if IPAddress(bare) == address { return (direct, {}) }
+            if IPAddress(bare) == address { return (try await clients.direct(), {}) }
             return try await pin(bare, to: address)
         case .name(let name):
             let addresses = await resolve(name)
@@ -126,9 +124,9 @@ public final class OutboundHTTPClient: Sendable {
     }
 
     private func pin(_ host: String, to address: IPAddress) async throws -> (HTTPClient, @Sendable () async -> Void) {
-        let pinned = self.pinned
-        let client = try await pinned.checkOut(host: host, address: address)
-        return (client, { await pinned.checkIn(host: host, address: address) })
+        let clients = self.clients
+        let client = try await clients.checkOut(host: host, address: address)
+        return (client, { await clients.checkIn(host: host, address: address) })
     }
 
     /// The request for the next hop: 303, and 301/302 after anything but GET or HEAD,

@@ -7,6 +7,8 @@ import ConveyorCore
 /// earlier could re-resolve to another address (DNS rebinding). Its `dnsOverride` maps a
 /// name to an address, but only per client, so there is one client per (name, address)
 /// in use, each with its own connection pool. Idle ones beyond ``capacity`` are shut down.
+/// Requests to a literal address share one unpinned client. Every client is made on first
+/// use, so an `OutboundHTTPClient` that never sent anything needs no shutdown.
 actor PinnedClients {
     private struct Key: Hashable {
         var host: String
@@ -22,6 +24,7 @@ actor PinnedClients {
     private let configuration: HTTPClient.Configuration
     private let capacity: Int
     private var entries: [Key: Entry] = [:]
+    private var unpinned: HTTPClient?
     private var tick: UInt64 = 0
     private var closed = false
 
@@ -50,6 +53,15 @@ actor PinnedClients {
         return client
     }
 
+    /// The client for literal addresses, which it connects to without resolving anything.
+    func direct() throws -> HTTPClient {
+        guard !closed else { throw HTTPClientError.alreadyShutdown }
+        if let unpinned { return unpinned }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        unpinned = client
+        return client
+    }
+
     func checkIn(host: String, address: IPAddress) {
         entries[Key(host: host, address: address)]?.inUse -= 1
     }
@@ -57,8 +69,9 @@ actor PinnedClients {
     /// Shuts every client down; later check-outs throw.
     func shutdown() async {
         closed = true
-        let clients = entries.values.map(\.client)
+        let clients = entries.values.map(\.client) + (unpinned.map { [$0] } ?? [])
         entries = [:]
+        unpinned = nil
         for client in clients { try? await client.shutdown() }
     }
 

@@ -96,6 +96,9 @@ class Node:
                 "--log-level", os.environ.get("CONVEYOR_TEST_LOG_LEVEL", "warning")]
         if port:
             args += ["--port", str(port)]
+        # The receivers listen on loopback, which http jobs may call only when allowed
+        # (a `serve` in dev mode allows it by itself; a `worker` has no dev mode).
+        args += ["--http-allow-host", "127.0.0.1"]
         self.log = open(os.path.join(log_dir, f"{name}.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorCore
+import ConveyorHTTPJob
 import ConveyorServer
 import Foundation
 import Hummingbird
@@ -52,7 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
         let devMode = authConfiguration.isDevelopment
         let webhookSettings = try webhookOptions.settings(devMode: devMode)
         let configFile = try ConfigFile.load(option: config)
-        let handlers = try configFile.handlers(Runtime.builtInHandlers(outbound: httpJobOptions.policy(devMode: devMode)))
+        let outbound = OutboundHTTPClient(policy: httpJobOptions.policy(devMode: devMode))
+        let handlers = try configFile.handlers(Runtime.builtInHandlers(client: outbound))
         let runtime = try Runtime.bootstrap(options: engine, handlers: handlers)
         let schedules = try runtime.configuredSchedules(configFile)
         let queueSettings = try runtime.configuredQueues(configFile)
@@ -70,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             conveyor: runtime.conveyor,
             configuration: configuration,
-            registry: runtime.registry, services: runtime.backend.services + [runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks + schedules,
+            registry: runtime.registry, services: runtime.backend.services + [OutboundClientService(client: outbound), runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks + schedules,
             logger: runtime.logger, auth: authConfiguration)
         runtime.logger.notice(
             "conveyor serving on http://\(host):\(port) with database \(runtime.database)",

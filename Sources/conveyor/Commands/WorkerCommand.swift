@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConveyorCore
+import ConveyorHTTPJob
 import ServiceLifecycle
 
 /// `conveyor worker`: workers and maintenance without the HTTP API, for scaling out.
@@ -21,14 +22,15 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let queues = try engine.queueConfigurations()
         let configFile = try ConfigFile.load(option: config)
-        let handlers = try configFile.handlers(Runtime.builtInHandlers(outbound: httpJobOptions.policy(devMode: false)))
+        let outbound = OutboundHTTPClient(policy: httpJobOptions.policy(devMode: false))
+        let handlers = try configFile.handlers(Runtime.builtInHandlers(client: outbound))
         let runtime = try Runtime.bootstrap(options: engine, handlers: handlers)
         let queueSettings = try runtime.configuredQueues(configFile)
         runtime.logger.notice("conveyor worker started with database \(runtime.database)")
         let triggers = try TriggerRunner(conveyor: runtime.conveyor, configured: triggerOptions.configured())
         let webhookSettings = try webhookOptions.settings(devMode: false)
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
-        let services = runtime.backend.services + [runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks
+        let services = runtime.backend.services + [OutboundClientService(client: outbound), runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

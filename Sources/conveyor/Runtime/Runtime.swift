@@ -48,11 +48,10 @@ struct Runtime {
             migrateOnStart: true, owner: owner, queueSettings: settings)
     }
 
-    /// The job types every Conveyor binary can run; `http` jobs call only what `outbound` allows.
-    static func builtInHandlers(outbound: OutboundTargetPolicy) -> JobRegistry {
+    /// The job types every Conveyor binary can run, with `http` jobs sending through `client`.
+    static func builtInHandlers(client: OutboundHTTPClient) -> JobRegistry {
         var registry = JobRegistry()
-        // Lives as long as the process: the handler is registered once and never removed.
-        registry.register(HTTPJob(client: OutboundHTTPClient(policy: outbound)))
+        registry.register(HTTPJob(client: client))
         return registry
     }
 }
