@@ -46,7 +46,7 @@ struct FlowControlConformanceTests {
     }
 
     func keys(_ jobs: [ClaimedJob]) -> [String: Int] {
-        jobs.reduce(into: [:]) { $0[$1.concurrencyKey, default: 0] += 1 }
+        jobs.reduce(into: [:]) { $0[ConcurrencyKey.shown($1.concurrencyKey), default: 0] += 1 }
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -55,10 +55,10 @@ struct FlowControlConformanceTests {
         var keyed = job("org-7")
         keyed.tenant = "acme"
         let inserted = try await store.insertJobs([.test(at: t0, tenant: "acme"), keyed]).map(\.job)
-        #expect(inserted.map(\.concurrencyKey) == ["acme", "org-7"])
+        #expect(inserted.map { ConcurrencyKey.shown($0.concurrencyKey) } == ["acme", "org-7"])
         #expect(try await store.job(id: inserted[1].id)?.concurrencyKey == "org-7")
         let claimed = try await claim(store, 2)
-        #expect(Set(claimed.map(\.concurrencyKey)) == ["acme", "org-7"])
+        #expect(Set(claimed.map { ConcurrencyKey.shown($0.concurrencyKey) }) == ["acme", "org-7"])
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -102,7 +102,7 @@ struct FlowControlConformanceTests {
         let claimed = try await claim(store, 10)
         #expect(keys(claimed) == ["a": 2, "b": 2, "c": 1])
         #expect(try await claim(store, 10).isEmpty)
-        try await succeed(store, claimed.filter { $0.concurrencyKey == "a" })
+        try await succeed(store, claimed.filter { ConcurrencyKey.shown($0.concurrencyKey) == "a" })
         #expect(keys(try await claim(store, 10)) == ["a": 2])
     }
 
@@ -124,11 +124,11 @@ struct FlowControlConformanceTests {
         let names = (0..<30).map { String(format: "k%02d", $0) }
         _ = try await store.insertJobs(names.flatMap { [job($0), job($0)] })
         var seen: [String] = []
-        for _ in 0..<3 { seen += try await claim(store, 10).map(\.concurrencyKey) }
+        for _ in 0..<3 { seen += try await claim(store, 10).map { ConcurrencyKey.shown($0.concurrencyKey) } }
         #expect(seen.count == 30)
         #expect(Set(seen) == Set(names), "three claims of ten reach all thirty keys once each")
         // The fourth claim starts over: every key still has one job.
-        #expect(Set(try await claim(store, 10).map(\.concurrencyKey)) == Set(names.prefix(10)))
+        #expect(Set(try await claim(store, 10).map { ConcurrencyKey.shown($0.concurrencyKey) }) == Set(names.prefix(10)))
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -165,14 +165,14 @@ struct FlowControlConformanceTests {
         #expect(try await store.circuits(state: nil, limit: 10).first?.state == .closed)
         try await fail(store, [failing[1]], at: t0.addingTimeInterval(2), policy: policy)
         let open = try #require(try await store.circuits(state: .open, limit: 10).first)
-        #expect(open.type == "scrape" && open.key == "site-a" && open.failures == 2 && open.lastError == "upstream down")
+        #expect(open.type == "scrape" && open.shown.key == "site-a" && open.failures == 2 && open.lastError == "upstream down")
         #expect(open.retryAt == t0.addingTimeInterval(62))
 
         // New jobs of the open key wait; other keys and other types of the key run.
         _ = try await store.insertJobs(
             [job("site-a", type: "scrape"), job("site-a", type: "scrape"), job("site-b", type: "scrape"), job("site-a", type: "other")])
         let during = try await claim(store, 10, at: t0.addingTimeInterval(10))
-        #expect(Set(during.map { "\($0.type)/\($0.concurrencyKey)" }) == ["scrape/site-b", "other/site-a"])
+        #expect(Set(during.map { "\($0.type)/\(ConcurrencyKey.shown($0.concurrencyKey))" }) == ["scrape/site-b", "other/site-a"])
         #expect(try await claim(store, 10, at: t0.addingTimeInterval(61)).isEmpty, "cooling down")
 
         // After the cool-down exactly one probe runs; its success closes the breaker.
@@ -202,7 +202,7 @@ struct FlowControlConformanceTests {
         #expect(try await claim(store, 10, at: t0.addingTimeInterval(60)).isEmpty)
 
         // An operator's reset closes it at once and says so in the log.
-        let reset = try await store.resetCircuits(key: "k", type: nil, now: t0.addingTimeInterval(40))
+        let reset = try await store.resetCircuits(key: ConcurrencyKey.stored(tenant: "default", key: "k"), type: nil, now: t0.addingTimeInterval(40))
         #expect(reset.map(\.state) == [.closed])
         #expect(try await store.resetCircuits(key: "nope", type: nil, now: t0).isEmpty)
         #expect(try await claim(store, 10, at: t0.addingTimeInterval(41)).count == 1)
@@ -215,14 +215,14 @@ struct FlowControlConformanceTests {
         let store = try await kind.make()
         _ = try await store.insertJobs([job("api-x", priority: 1), job("api-x"), job("api-y")])
         let first = try await claim(store, 1)
-        #expect(first.map(\.concurrencyKey) == ["api-x"])
+        #expect(first.map { ConcurrencyKey.shown($0.concurrencyKey) } == ["api-x"])
         let until = t0.addingTimeInterval(120)
         try await store.completeJobs([
             JobOutcome(lease: first[0].lease, owner: owner, kind: .snoozed(until: until), finishedAt: t0, pauseKeyUntil: until)
         ])
         let snoozed = try #require(try await store.job(id: first[0].id))
         #expect(snoozed.state == .scheduled && snoozed.attempt == 0 && snoozed.runAt == until)
-        #expect(try await store.pausedKeys(queue: "default", now: t0).map(\.key) == ["api-x"])
+        #expect(try await store.pausedKeys(queue: "default", now: t0).map { ConcurrencyKey.shown($0.key) } == ["api-x"])
         #expect(keys(try await claim(store, 10, at: t0.addingTimeInterval(1))) == ["api-y": 1], "api-x waits")
         #expect(keys(try await claim(store, 10, at: until)) == ["api-x": 1], "and runs when the pause ends")
     }

@@ -43,7 +43,7 @@ import Testing
         (#"{"url":"https://e.com","headers":{"X-Conveyor-Job-Id":"spoof"}}"#, "header 'X-Conveyor-Job-Id' is set by Conveyor"),
         (#"{"url":"https://e.com","headers":{"Content-Length":"3"}}"#, "header 'Content-Length' is set by Conveyor"),
         (#"{"url":"https://e.com","headers":{"a":1}}"#, "field 'headers.a': must be a string, or {\"secret\": \"NAME\"}"),
-        (#"{"url":"https://e.com","bdy":{}}"#, "unknown field; allowed fields are body, body_base64, headers, inputs, method, pause_key_on_429, url"),
+        (#"{"url":"https://e.com","bdy":{}}"#, "unknown field; allowed fields are body, body_base64, follow_redirects, headers, inputs, method, pause_key_on_429, sealed_headers, url"),
     ])
     func rejects(json: String, message: String) {
         do {
