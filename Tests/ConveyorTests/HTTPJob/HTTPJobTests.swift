@@ -18,8 +18,11 @@ import Testing
         try ConveyorJSON.decode(HTTPJob.Payload.self, from: Data(json.utf8))
     }
 
+    /// Allows loopback, where the receivers listen. A static: it lives as long as the tests.
+    static let client = OutboundHTTPClient(policy: OutboundTargetPolicy(allowLoopback: true))
+
     func handler(timeout: TimeAmount = .seconds(5)) -> HTTPJob {
-        HTTPJob(httpClient: .shared, requestTimeout: timeout)
+        HTTPJob(client: Self.client, requestTimeout: timeout)
     }
 
     @Test func successReturnsStatusExcerptAndContentType() async throws {
@@ -213,13 +216,17 @@ import Testing
         }
     }
 
-    @Test func connectionRefusedIsRetried() async throws {
+    /// A refused connection ends the attempt at once (the job's backoff retries it), not
+    /// after the request timeout: the 60 s timeout here would outlast the test's guard.
+    @Test func connectionRefusedFailsTheAttemptAtOnce() async throws {
         let url = try await LoopbackReceiver.closedPortURL()
-        // AsyncHTTPClient retries connecting until the deadline, then reports the last error.
         let error = await #expect(throws: HTTPJobError.self) {
-            try await handler(timeout: .seconds(1)).run(payload(#"{"url":"\#(url)"}"#), context: context)
+            try await withDeadline(.seconds(20), "a refused connection") {
+                try await handler(timeout: .seconds(60)).run(payload(#"{"url":"\#(url)"}"#), context: context)
+            }
         }
         #expect(error?.status == nil)
+        #expect(error?.kind == "connection")
         #expect(error?.description.hasPrefix("POST \(url) failed: ") == true)
         #expect(error?.detail.lowercased().contains("refused") == true, "\(String(describing: error))")
     }

@@ -69,7 +69,9 @@ struct EngineHarness {
 
     static func start(
         kind: StoreKind = .sqlite, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
-        circuitBreaker: CircuitBreakerPolicy? = nil, before: (any JobStore, ManualClock) async throws -> Void = { _, _ in }
+        circuitBreaker: CircuitBreakerPolicy? = nil, pollInterval: Duration = .milliseconds(50),
+        queueSettings: [String: QueueSettingsPatch]? = nil,
+        before: (any JobStore, ManualClock) async throws -> Void = { _, _ in }
     ) async throws -> EngineHarness {
         let store = try await kind.make()
         let clock = ManualClock()
@@ -85,10 +87,11 @@ struct EngineHarness {
             conveyor: conveyor,
             queues: [
                 QueueWorkerConfiguration(
-                    queue: "default", concurrency: concurrency, leaseDuration: lease, pollInterval: .milliseconds(50),
+                    queue: "default", concurrency: concurrency, leaseDuration: lease, pollInterval: pollInterval,
                     gracePeriod: grace)
             ],
-            maintenance: MaintenanceConfiguration(stageInterval: .milliseconds(20), reapInterval: .milliseconds(20)))
+            maintenance: MaintenanceConfiguration(stageInterval: .milliseconds(20), reapInterval: .milliseconds(20)),
+            queueSettings: try queueSettings.map { try ConfiguredQueues(conveyor: conveyor, queues: $0) })
         let group = ServiceGroup(services: [engine], logger: logger)
         let runner = Task { try await group.run() }
         return EngineHarness(store: store, conveyor: conveyor, clock: clock, starts: starts, group: group, runner: runner)
