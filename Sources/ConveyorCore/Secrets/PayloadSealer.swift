@@ -37,10 +37,16 @@ struct PayloadSealer: Sendable {
     }
 
     /// The deployment's key. Nodes racing to make it all end up with the first one stored.
+    /// It never changes, so it is read once per process.
     private func key() async throws -> SymmetricKey {
-        let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
-        let stored = try await store.insertSecretIfAbsent(
-            tenant: SecretName.deploymentTenant, name: SecretName.sealingKey, value: fresh, now: now())
+        let (store, now) = (store, now)
+        let stored = try await StoredSecretCache.shared.value(
+            store: store, tenant: SecretName.deploymentTenant, name: SecretName.sealingKey, maxAge: .seconds(365 * 86400)
+        ) {
+            let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+            return try await store.insertSecretIfAbsent(
+                tenant: SecretName.deploymentTenant, name: SecretName.sealingKey, value: fresh, now: now())
+        }
         guard let bytes = Data(base64Encoded: stored), bytes.count == 32 else { throw SealingError.badKey }
         return SymmetricKey(data: bytes)
     }

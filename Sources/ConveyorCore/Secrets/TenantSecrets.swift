@@ -32,9 +32,17 @@ public struct TenantSecrets: Sendable {
         try await sealer.open(sealed, context: context(purpose))
     }
 
-    /// The tenant's signing secret, made on first use (every node gets the same one).
+    /// How long a node signs with the signing secret it read before reading it again: a
+    /// rotation made on another node reaches this one within this time.
+    public static let signingSecretMaxAge: Duration = .seconds(30)
+
+    /// The tenant's signing secret, made on first use (every node gets the same one), read
+    /// from the store at most every ``signingSecretMaxAge``.
     public func signingSecret() async throws -> SigningSecret {
-        try await storedSigningSecret().secret
+        let stored = try await StoredSecretCache.shared.value(
+            store: store, tenant: tenant, name: SecretName.signing, maxAge: Self.signingSecretMaxAge
+        ) { try await storedSigningSecret().stored }
+        return try ConveyorJSON.decode(SigningSecret.self, from: Data(stored.utf8))
     }
 
     /// Replaces the signing secret; the old one keeps signing for the overlap. Concurrent
@@ -45,6 +53,7 @@ public struct TenantSecrets: Sendable {
             let next = current.rotated(to: WebhookSecret.generate(), at: clock.now(), overlap: overlap)
             let encoded = String(decoding: try ConveyorJSON.encode(next), as: UTF8.self)
             if try await store.replaceSecret(tenant: tenant, name: SecretName.signing, expected: stored, with: encoded, now: clock.now()) {
+                await StoredSecretCache.shared.update(store: store, tenant: tenant, name: SecretName.signing, value: encoded)
                 return next
             }
         }
