@@ -19,7 +19,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     /// A fresh, migrated store on its own database.
-    func make() async throws -> any JobStore {
+    func make() async throws -> any StoreDriver {
         switch self {
         case .sqlite:
             let store = try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite"))
