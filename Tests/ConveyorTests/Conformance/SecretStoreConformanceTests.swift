@@ -73,7 +73,7 @@ struct SecretStoreConformanceTests {
         let secrets = TenantSecrets(tenant: "a", store: store)
         let first = try await secrets.signingSecret()
         #expect(first.secret.hasPrefix("whsec_") && first.signingSecrets(at: Date()) == [first.secret])
-        let conveyor = Conveyor(store: try #require(store as? any JobStore), registry: JobRegistry())
+        let conveyor = Conveyor(store: try #require(store as? any StoreDriver), registry: JobRegistry())
         let caller = Caller(credential: .development, tenant: "a", scopes: [.secretsManage])
         let rotated = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<5 { group.addTask { try await conveyor.rotateSigningSecret(as: caller).secret } }

@@ -20,7 +20,7 @@ struct UniqueJobsConformanceTests {
             unique: UniqueOptions(key: key, states: states, periodSeconds: period, replace: replace))
     }
 
-    func count(_ store: any JobStore) async throws -> Int {
+    func count(_ store: any StoreDriver) async throws -> Int {
         try await store.listJobs(JobQuery(limit: 1000)).jobs.count
     }
 

@@ -17,12 +17,12 @@ struct FlowControlConformanceTests {
         return job
     }
 
-    func claim(_ store: any JobStore, _ limit: Int, at: Date? = nil, queue: String = "default") async throws -> [ClaimedJob] {
+    func claim(_ store: any StoreDriver, _ limit: Int, at: Date? = nil, queue: String = "default") async throws -> [ClaimedJob] {
         let now = at ?? t0
         return try await store.claimJobs(queue: queue, limit: limit, owner: owner, leaseUntil: lease(now), now: now)
     }
 
-    func succeed(_ store: any JobStore, _ jobs: [ClaimedJob], at: Date? = nil, circuit: CircuitBreakerPolicy? = nil) async throws {
+    func succeed(_ store: any StoreDriver, _ jobs: [ClaimedJob], at: Date? = nil, circuit: CircuitBreakerPolicy? = nil) async throws {
         try await store.completeJobs(
             jobs.map { job in
                 JobOutcome(
@@ -35,7 +35,7 @@ struct FlowControlConformanceTests {
         CircuitTally(type: job.type, key: job.concurrencyKey, queue: job.queue, tenant: job.tenant, policy: policy)
     }
 
-    func fail(_ store: any JobStore, _ jobs: [ClaimedJob], at: Date, policy: CircuitBreakerPolicy) async throws {
+    func fail(_ store: any StoreDriver, _ jobs: [ClaimedJob], at: Date, policy: CircuitBreakerPolicy) async throws {
         try await store.completeJobs(
             jobs.map { job in
                 let error = AttemptError(attempt: job.attempt, message: "upstream down", type: "Boom", at: at)

@@ -6,7 +6,7 @@ import Testing
 
 extension StoreKind {
     /// A fresh job store with its credential store, both prepared.
-    func makeWithCredentials() async throws -> (jobs: any JobStore, credentials: any CredentialStore) {
+    func makeWithCredentials() async throws -> (jobs: any StoreDriver, credentials: any CredentialStore) {
         let jobs = try await make()
         let credentials: any CredentialStore
         switch jobs {

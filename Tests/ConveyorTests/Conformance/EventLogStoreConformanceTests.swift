@@ -11,11 +11,11 @@ struct EventLogConformanceTests {
 
     func lease(_ seconds: Double = 30) -> Date { t0.addingTimeInterval(seconds) }
 
-    func events(_ store: any JobStore, after: Int64 = 0, key: String? = nil) async throws -> [LogEvent] {
+    func events(_ store: any StoreDriver, after: Int64 = 0, key: String? = nil) async throws -> [LogEvent] {
         try await store.readEvents(EventQuery(after: after, key: key, limit: 1000)).events
     }
 
-    func types(_ store: any JobStore, key: String) async throws -> [String] {
+    func types(_ store: any StoreDriver, key: String) async throws -> [String] {
         try await events(store, key: key).map(\.type)
     }
 
