@@ -3,7 +3,8 @@ import Foundation
 import PostgresNIO
 
 /// The claim, prepared once per connection: it runs for every batch a worker takes.
-/// `conveyor_claim` (``PostgresFairClaim``) picks the plain or the fair path in the server.
+/// `conveyor_claim` (defined by ``PostgresSchema/V11KeyedClaim``) picks the plain or the
+/// fair path in the server.
 ///
 /// On the plain path `FOR UPDATE SKIP LOCKED` lets many nodes claim from one queue at once: each takes
 /// rows no other claim has locked, and under READ COMMITTED a row whose state changed

@@ -3,7 +3,7 @@ import Foundation
 import PostgresNIO
 
 /// Queue settings, queue details and circuit breakers; the limits themselves are in
-/// `conveyor_claim` (``PostgresFairClaim``).
+/// `conveyor_claim` (defined by ``PostgresSchema/V11KeyedClaim``).
 extension PostgresJobStore {
     private static let settingsColumns = """
         paused, fair, concurrency_limit, key_concurrency_limit, rate_count, rate_period_ms, key_rate_count,

@@ -1,7 +1,9 @@
 import Logging
 import PostgresNIO
 
-/// Versioned migrations of the PostgreSQL schema. Add a migration; never edit a shipped one.
+/// Versioned migrations of the PostgreSQL schema. Add a migration; never edit a shipped one:
+/// a database that ran it keeps what it made, so a changed text would leave fresh and
+/// upgraded databases with different schemas.
 ///
 /// Each migration is a list of single statements (the extended query protocol runs one
 /// statement per query), written to be harmless if run twice.
@@ -17,95 +19,32 @@ enum PostgresSchema {
     /// connection, so a node that dies mid-migration cannot wedge the others.
     static let migrationLock: Int64 = 0x636F_6E76_6579_6F72
 
+    /// Every migration, in order. Each one's text lives in `Migrations/`, one frozen file per
+    /// migration: MigrationTests pins a hash of each, and checks that a database upgraded
+    /// one step at a time ends with the same schema as one migrated at once.
     static let migrations: [Migration] = [
-        Migration(
-            version: 1, name: "jobs",
-            statements: [
-                // Times are timestamptz (whole milliseconds in practice), JSON is jsonb. The id is
-                // a UUIDv7 string under the C collation: ordering and `id < cursor` then compare
-                // bytes, as SQLite does, whatever the database's default collation.
-                // fillfactor leaves room on each page so an updated row version can stay on its
-                // page; heartbeats and cancel flags touch no indexed column, so those updates are
-                // HOT and write no index at all. The table churns, so autovacuum runs early.
-                """
-                CREATE TABLE IF NOT EXISTS conveyor_jobs (
-                    id text COLLATE "C" PRIMARY KEY,
-                    type text NOT NULL,
-                    queue text NOT NULL,
-                    state text NOT NULL CHECK (state IN ('scheduled', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled')),
-                    priority integer NOT NULL DEFAULT 0,
-                    payload jsonb NOT NULL,
-                    run_at timestamptz NOT NULL,
-                    attempt integer NOT NULL DEFAULT 0,
-                    max_attempts integer NOT NULL,
-                    backoff jsonb NOT NULL,
-                    timeout_seconds double precision,
-                    idempotency_key text,
-                    tags text[] NOT NULL DEFAULT '{}',
-                    tenant text NOT NULL,
-                    metadata jsonb NOT NULL DEFAULT '{}',
-                    errors jsonb NOT NULL DEFAULT '[]',
-                    result jsonb,
-                    created_at timestamptz NOT NULL,
-                    started_at timestamptz,
-                    finished_at timestamptz,
-                    lease_owner text,
-                    lease_expires_at timestamptz,
-                    cancel_requested boolean NOT NULL DEFAULT false,
-                    workflow_id text,
-                    step text,
-                    rerun_of text
-                ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)
-                """,
-                // Claiming walks this index in claim order and never sees other states.
-                """
-                CREATE INDEX IF NOT EXISTS conveyor_jobs_claim
-                    ON conveyor_jobs (queue, priority DESC, run_at, id) WHERE state = 'queued'
-                """,
-                // The stager's scan. Immediate jobs never enter it.
-                """
-                CREATE INDEX IF NOT EXISTS conveyor_jobs_waiting
-                    ON conveyor_jobs (run_at) WHERE state IN ('scheduled', 'retrying')
-                """,
-                """
-                CREATE UNIQUE INDEX IF NOT EXISTS conveyor_jobs_idempotency
-                    ON conveyor_jobs (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL
-                """,
-                // Queue counts, listing by state, and the lease reaper's look at running jobs.
-                // One index, not one per use: each is rewritten on every state change, and that
-                // is the hot path. No index holds lease_expires_at, so heartbeats stay HOT; the
-                // reaper filters the running jobs this index finds. The pruner walks the primary
-                // key instead: ids are time-ordered, so old jobs sort first.
-                """
-                CREATE INDEX IF NOT EXISTS conveyor_jobs_state_queue ON conveyor_jobs (state, queue, id)
-                """,
-            ]),
-        Migration(
-            version: 2, name: "jobs-created-by",
-            statements: [
-                // Nullable with no default: PostgreSQL adds it without rewriting the table, and
-                // jobs enqueued before auth have no creator.
-                "ALTER TABLE conveyor_jobs ADD COLUMN IF NOT EXISTS created_by text"
-            ]),
-        Migration(version: 3, name: "events", statements: PostgresEventSchema.statements),
-        Migration(version: 4, name: "event_bus", statements: PostgresEventBusSchema.statements),
-        Migration(version: 5, name: "workflows", statements: PostgresWorkflowSchema.statements),
-        Migration(version: 6, name: "webhooks", statements: PostgresWebhookSchema.statements),
-        Migration(version: 7, name: "inbound", statements: PostgresInboundSchema.statements),
-        Migration(version: 8, name: "flow_control", statements: PostgresFlowControlSchema.statements + PostgresFairClaim.statements),
-        Migration(version: 9, name: "schedules", statements: PostgresScheduleSchema.statements),
-        Migration(version: 10, name: "unique", statements: PostgresUniqueSchema.statements),
-        Migration(version: 11, name: "keyed_claim", statements: PostgresKeyedClaimSchema.statements),
-        Migration(version: 12, name: "secrets", statements: PostgresSecretSchema.statements),
-        Migration(version: 13, name: "schedules_by_tenant", statements: PostgresScheduleTenantSchema.statements),
-        Migration(version: 14, name: "scoped_concurrency_keys", statements: PostgresScopedKeySchema.statements),
+        Migration(version: 1, name: "jobs", statements: V01Jobs.statements),
+        Migration(version: 2, name: "jobs-created-by", statements: V02JobsCreatedBy.statements),
+        Migration(version: 3, name: "events", statements: V03Events.statements),
+        Migration(version: 4, name: "event_bus", statements: V04EventBus.statements),
+        Migration(version: 5, name: "workflows", statements: V05Workflows.statements),
+        Migration(version: 6, name: "webhooks", statements: V06Webhooks.statements),
+        Migration(version: 7, name: "inbound", statements: V07Inbound.statements),
+        Migration(version: 8, name: "flow_control", statements: V08FlowControl.statements),
+        Migration(version: 9, name: "schedules", statements: V09Schedules.statements),
+        Migration(version: 10, name: "unique", statements: V10Unique.statements),
+        Migration(version: 11, name: "keyed_claim", statements: V11KeyedClaim.statements),
+        Migration(version: 12, name: "secrets", statements: V12Secrets.statements),
+        Migration(version: 13, name: "schedules_by_tenant", statements: V13SchedulesByTenant.statements),
+        Migration(version: 14, name: "scoped_concurrency_keys", statements: V14ScopedConcurrencyKeys.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
 
     /// Applies the pending migrations in one transaction under ``migrationLock``: a second
-    /// node waits for the first to commit, then finds nothing left to do.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// node waits for the first to commit, then finds nothing left to do. `upTo` stops after
+    /// that version (the tests' step-by-step upgrade).
+    static func migrate(_ client: PostgresClient, upTo lastVersion: Int = .max, logger: Logger) async throws {
         try await client.readCommittedTransaction(logger: logger) { connection in
             try await connection.rows("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.rows(
@@ -119,7 +58,8 @@ enum PostgresSchema {
             for row in try await connection.rows("SELECT version FROM conveyor_migrations", logger: logger) {
                 applied.insert(try row.decode(Int.self))
             }
-            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+            for migration in migrations.sorted(by: { $0.version < $1.version })
+            where migration.version <= lastVersion && !applied.contains(migration.version) {
                 for statement in migration.statements {
                     try await connection.rows(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -137,5 +77,13 @@ enum PostgresSchema {
         let rows = try await client.rows(
             "SELECT count(*) FROM conveyor_migrations WHERE version = ANY(\(versions))", logger: logger)
         return try rows.first?.decode(Int.self) == versions.count
+    }
+}
+
+extension PostgresJobStore {
+    /// Applies the migrations up to `version` only, as a database last migrated by an older
+    /// Conveyor has them: the tests upgrade one step at a time with it.
+    func migrate(upTo version: Int) async throws {
+        try await PostgresSchema.migrate(client, upTo: version, logger: logger)
     }
 }

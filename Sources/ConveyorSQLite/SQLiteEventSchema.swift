@@ -1,7 +1,8 @@
 import ConveyorCore
 import GRDB
 
-/// The event log's table.
+/// The event log's design, and the SQL its reads and appends share. The table is
+/// `v3-events`' (``SQLiteSchema/V03Events``).
 ///
 /// **Written by the store's statements, not by triggers.** Every write path that changes
 /// a job's state calls ``SQLiteEventLog/appendJobEvents(_:ids:submitted:)`` in its own
@@ -61,38 +62,6 @@ enum SQLiteEventSchema {
 
     /// Unix milliseconds now, by the database's clock.
     static let nowMillis = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"
-
-    static func migrate(_ db: Database) throws {
-        // No AUTOINCREMENT: it writes sqlite_sequence with every event. Ids are still never
-        // reused, because the pruner always keeps the newest event (see pruneEvents), so a
-        // reader's position stays meaningful forever.
-        let snapshot = """
-            state TEXT, attempt INTEGER, run_at INTEGER, started_at INTEGER, finished_at INTEGER,
-            lease_owner TEXT, lease_expires_at INTEGER, cancel_requested INTEGER, metadata TEXT,
-            errors TEXT, result TEXT
-            """
-        try db.execute(
-            sql: """
-                CREATE TABLE events (
-                    id INTEGER PRIMARY KEY,
-                    type TEXT NOT NULL,
-                    topic TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    tenant TEXT NOT NULL,
-                    occurred_at INTEGER NOT NULL,
-                    -- The JSON of events that are not about a job; NULL for job events.
-                    data TEXT,
-                    -- Job events: the job's changing columns as the change left them.
-                    \(snapshot)
-                );
-                -- One row: the largest id the pruner removed, so a reader behind it is told.
-                CREATE TABLE events_pruned (
-                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-                    through INTEGER NOT NULL
-                );
-                INSERT INTO events_pruned (singleton, through) VALUES (1, 0);
-                """)
-    }
 }
 
 /// Appends to the event log inside the caller's transaction.

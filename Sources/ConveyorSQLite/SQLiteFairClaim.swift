@@ -4,7 +4,8 @@ import GRDB
 
 /// The claim of a queue under flow control: pausing, caps on running jobs, rate limits,
 /// open circuit breakers, keys a handler paused, and round robin across concurrency keys.
-/// The algorithm is in docs/flow-control.md; `PostgresFairClaim` is the same in PL/pgSQL.
+/// The algorithm is in docs/flow-control.md; PostgreSQL's `conveyor_fair_pick` (migration 11)
+/// is the same in PL/pgSQL.
 ///
 /// It runs inside the claim's write transaction, so SQLite's single writer makes every
 /// count it reads exact: no other claim can interleave.

@@ -1,67 +1,54 @@
 import GRDB
 
-/// Versioned migrations of the SQLite schema. Add a migration; never edit a shipped one.
+/// Versioned migrations of the SQLite schema. Add a migration; never edit a shipped one: a
+/// database that ran it keeps what it made, so a changed text would leave fresh and upgraded
+/// databases with different schemas.
 enum SQLiteSchema {
+    struct Migration: Sendable {
+        /// GRDB's name for it, recorded in `grdb_migrations`.
+        var identifier: String
+        /// Each runs as one `execute(sql:)`, and may hold several statements.
+        var statements: [String]
+    }
+
+    /// Every migration, in order; version N is the Nth. Each one's text lives in
+    /// `Migrations/`, one frozen file per migration: MigrationTests pins a hash of each, and
+    /// checks that a database upgraded one step at a time ends with the same schema as one
+    /// migrated at once.
+    static let migrations: [Migration] = [
+        Migration(identifier: V01Jobs.identifier, statements: V01Jobs.statements),
+        Migration(identifier: V02Auth.identifier, statements: V02Auth.statements),
+        Migration(identifier: V03Events.identifier, statements: V03Events.statements),
+        Migration(identifier: V04EventBus.identifier, statements: V04EventBus.statements),
+        Migration(identifier: V05Workflows.identifier, statements: V05Workflows.statements),
+        Migration(identifier: V06Webhooks.identifier, statements: V06Webhooks.statements),
+        Migration(identifier: V07Inbound.identifier, statements: V07Inbound.statements),
+        Migration(identifier: V08FlowControl.identifier, statements: V08FlowControl.statements),
+        Migration(identifier: V09Schedules.identifier, statements: V09Schedules.statements),
+        Migration(identifier: V10Unique.identifier, statements: V10Unique.statements),
+        Migration(identifier: V11KeyedClaim.identifier, statements: V11KeyedClaim.statements),
+        Migration(identifier: V12Secrets.identifier, statements: V12Secrets.statements),
+        Migration(identifier: V13SchedulesByTenant.identifier, statements: V13SchedulesByTenant.statements),
+        Migration(identifier: V14ScopedConcurrencyKeys.identifier, statements: V14ScopedConcurrencyKeys.statements),
+    ]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-jobs") { db in
-            // Times are Unix milliseconds. JSON columns hold text so the sqlite3 shell shows them.
-            try db.execute(
-                sql: """
-                    CREATE TABLE jobs (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        type TEXT NOT NULL,
-                        queue TEXT NOT NULL,
-                        state TEXT NOT NULL,
-                        priority INTEGER NOT NULL DEFAULT 0,
-                        payload TEXT NOT NULL,
-                        run_at INTEGER NOT NULL,
-                        attempt INTEGER NOT NULL DEFAULT 0,
-                        max_attempts INTEGER NOT NULL,
-                        backoff TEXT NOT NULL,
-                        timeout_seconds REAL,
-                        idempotency_key TEXT,
-                        tags TEXT NOT NULL DEFAULT '[]',
-                        tenant TEXT NOT NULL,
-                        metadata TEXT NOT NULL DEFAULT '{}',
-                        errors TEXT NOT NULL DEFAULT '[]',
-                        result TEXT,
-                        created_at INTEGER NOT NULL,
-                        started_at INTEGER,
-                        finished_at INTEGER,
-                        lease_owner TEXT,
-                        lease_expires_at INTEGER,
-                        cancel_requested INTEGER NOT NULL DEFAULT 0,
-                        workflow_id TEXT,
-                        step TEXT,
-                        rerun_of TEXT
-                    ) WITHOUT ROWID;
-
-                    -- Claiming walks this index in claim order and never sees other states.
-                    CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id) WHERE state = 'queued';
-                    -- The stager's scan. Immediate jobs never enter it.
-                    CREATE INDEX jobs_waiting ON jobs (run_at) WHERE state IN ('scheduled', 'retrying');
-                    CREATE UNIQUE INDEX jobs_idempotency ON jobs (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
-                    -- Queue counts, listing by state, and the lease reaper's look at running jobs.
-                    -- One index, not one per use: each is rewritten on every state change, and
-                    -- that is the hot path. The pruner walks the primary key instead: ids are
-                    -- time-ordered, so old jobs sort first.
-                    CREATE INDEX jobs_state_queue ON jobs (state, queue, id);
-                    """)
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier) { db in
+                for statement in migration.statements {
+                    try db.execute(sql: statement)
+                }
+            }
         }
-        migrator.registerMigration("v2-auth", migrate: SQLiteAuthSchema.migrate)
-        migrator.registerMigration("v3-events", migrate: SQLiteEventSchema.migrate)
-        migrator.registerMigration("v4-event-bus", migrate: SQLiteEventBusSchema.migrate)
-        migrator.registerMigration("v5-workflows", migrate: SQLiteWorkflowSchema.migrate)
-        migrator.registerMigration("v6-webhooks", migrate: SQLiteWebhookSchema.migrate)
-        migrator.registerMigration("v7-inbound", migrate: SQLiteInboundSchema.migrate)
-        migrator.registerMigration("v8-flow-control", migrate: SQLiteFlowControlSchema.migrate)
-        migrator.registerMigration("v9-schedules", migrate: SQLiteScheduleSchema.migrate)
-        migrator.registerMigration("v10-unique", migrate: SQLiteUniqueSchema.migrate)
-        migrator.registerMigration("v11-keyed-claim", migrate: SQLiteKeyedClaimSchema.migrate)
-        migrator.registerMigration("v12-secrets", migrate: SQLiteSecretSchema.migrate)
-        migrator.registerMigration("v13-schedules-by-tenant", migrate: SQLiteScheduleTenantSchema.migrate)
-        migrator.registerMigration("v14-scoped-concurrency-keys", migrate: SQLiteScopedKeySchema.migrate)
         return migrator
+    }
+}
+
+extension SQLiteJobStore {
+    /// Applies the migrations up to `version` (the Nth) only, as a database last migrated by
+    /// an older Conveyor has them: the tests upgrade one step at a time with it.
+    func migrate(upTo version: Int) async throws {
+        try SQLiteSchema.migrator.migrate(pool, upTo: SQLiteSchema.migrations[version - 1].identifier)
     }
 }
