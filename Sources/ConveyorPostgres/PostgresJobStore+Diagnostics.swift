@@ -1,7 +1,7 @@
 import ConveyorCore
 import PostgresNIO
 
-extension PostgresJobStore: StoreDiagnostics {
+extension PostgresJobStore {
     /// SQLSTATE 53100 (`disk_full`), also when a transaction wraps it.
     public func isOutOfSpace(_ error: any Error) -> Bool {
         if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "53100" }

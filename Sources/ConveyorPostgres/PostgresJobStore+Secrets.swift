@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// Named tenant secrets. Each method is one statement, so creating on first use and
 /// rotating are race-free across nodes without a transaction.
-extension PostgresJobStore: SecretStore {
+extension PostgresJobStore {
     public func putSecret(tenant: String, name: String, value: String, now: Date) async throws -> Bool {
         let stamp = PostgresTimestamp(now)
         // xmax is 0 only on a row this statement inserted, which tells insert from update.

@@ -1,7 +1,7 @@
 import ConveyorCore
 import PostgresNIO
 
-extension PostgresJobStore: TenantQueueStore {
+extension PostgresJobStore {
     public func queueNames(tenant: String) async throws -> [String] {
         try await client.withConnection { db in
             var names: [String] = []

@@ -12,7 +12,7 @@ import ServiceLifecycle
 ///
 /// The store is a `Service`: ``run()`` must be running (in the application's
 /// `ServiceGroup`, or a task of its own) before any query can complete.
-public final class PostgresJobStore: JobStore, Service {
+public final class PostgresJobStore: StoreDriver, Service {
     /// The pool every query uses. Public so the notifier and the leader elector can share
     /// it rather than open pools of their own.
     public let client: PostgresClient

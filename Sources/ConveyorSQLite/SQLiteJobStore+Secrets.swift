@@ -4,7 +4,7 @@ import GRDB
 
 /// Named tenant secrets. SQLite has one writer, so each method's transaction is atomic
 /// against every other node on the file.
-extension SQLiteJobStore: SecretStore {
+extension SQLiteJobStore {
     public func putSecret(tenant: String, name: String, value: String, now: Date) async throws -> Bool {
         try await pool.write { db in
             let existed = try Bool.fetchOne(

@@ -7,7 +7,7 @@ import GRDB
 /// Every statement that touches the job table lives in this type's files. Writes are
 /// serialised by SQLite, which is what makes claims exclusive and idempotency keys
 /// race-free on one node.
-public final class SQLiteJobStore: JobStore {
+public final class SQLiteJobStore: StoreDriver {
     let pool: DatabasePool
     public let path: String
 
@@ -177,7 +177,7 @@ struct InsertRow {
     }
 }
 
-extension SQLiteJobStore: StoreDiagnostics {
+extension SQLiteJobStore {
     /// SQLITE_FULL: the disk (or the database's `max_page_count`) has no room left.
     public func isOutOfSpace(_ error: any Error) -> Bool {
         (error as? DatabaseError)?.resultCode == .SQLITE_FULL

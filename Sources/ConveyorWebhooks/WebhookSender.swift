@@ -69,7 +69,7 @@ public final class WebhookSender: Sendable {
 
     private func claim(limit: Int) async throws -> [ClaimedWebhookDelivery] {
         let now = conveyor.clock.now()
-        return try await conveyor.store.claimWebhookDeliveries(
+        return try await conveyor.backend.webhooks.claimWebhookDeliveries(
             owner: owner, limit: limit, leaseUntil: now.addingTimeInterval(leaseDuration.seconds), now: now)
     }
 
@@ -153,10 +153,10 @@ public final class WebhookSender: Sendable {
             latencyMs: Int((latency.seconds * 1000).rounded()), response: result.response,
             error: result.error ?? (result.succeeded ? nil : "status \(result.statusCode ?? 0)"), nextAttemptAt: next)
         do {
-            let store = conveyor.store
+            let store = conveyor.backend
             let disableAfter = settings.disableAfter
             let record = try await withDeadline(.seconds(15), "recording a webhook attempt") {
-                try await store.recordWebhookAttempt(
+                try await store.webhooks.recordWebhookAttempt(
                     deliveryID: delivery.id, owner: self.owner, attempt: attempt, outcome: outcome, disableAfter: disableAfter, now: now)
             }
             if record == nil {

@@ -30,7 +30,7 @@ struct BatchCompleter {
     /// Writes one batch in one transaction, retrying until it is written. Returns early
     /// only when the task is cancelled (a hard stop): the leases then expire and the
     /// jobs run again, so nothing is lost.
-    static func write(_ batch: [JobOutcome], to store: any JobStore, timeout: Duration, logger: Logger) async {
+    static func write(_ batch: [JobOutcome], to store: any JobClaimStore, timeout: Duration, logger: Logger) async {
         var delay = 0.05
         while true {
             do {

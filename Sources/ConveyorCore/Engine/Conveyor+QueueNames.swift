@@ -5,7 +5,7 @@ extension Conveyor {
 
     /// Refuses jobs that would create a queue past the bound, naming each one's field.
     func admitQueues(_ queues: [(field: String, queue: String)]) async throws {
-        try await metrics.queueNames.admit(queues) { try await store.queueStats(now: clock.now()).map(\.queue) }
+        try await metrics.queueNames.admit(queues) { try await backend.jobs.queueStats(now: clock.now()).map(\.queue) }
     }
 }
 
@@ -16,7 +16,7 @@ extension Conveyor {
     public func queueStats(as caller: Caller?) async throws -> [QueueStats] {
         let stats = try await queueStats()
         guard let caller, !Self.isQueueOperator(caller) else { return stats }
-        let own = Set(try await (store as? any TenantQueueStore)?.queueNames(tenant: caller.tenant) ?? [])
+        let own = Set(try await backend.jobs.queueNames(tenant: caller.tenant))
         return stats.filter { own.contains($0.queue) }
     }
 }

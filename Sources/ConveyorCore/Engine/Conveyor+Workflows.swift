@@ -29,7 +29,7 @@ extension Conveyor {
             NewJob(type: step.spec.type, payload: step.spec.payload, runAt: now, tenant: tenant, createdAt: now)
         }
         try await checkPayloadLimits(probes, fieldPrefix: { "steps[\($0)]." })
-        let result = try await store.insertWorkflow(workflow) { snapshot in
+        let result = try await backend.workflows.insertWorkflow(workflow) { snapshot in
             var change = WorkflowPlanner.advance(snapshot, now: now)
             change.events.insert(.submitted, at: 0)
             return change
@@ -54,7 +54,7 @@ extension Conveyor {
         var query = query
         let scopedTenant = try scoped(JobQuery(tenant: query.tenant), to: caller).tenant
         query.tenant = scopedTenant
-        let page = try await store.listWorkflows(query)
+        let page = try await backend.workflows.listWorkflows(query)
         return WorkflowPage(workflows: page.workflows.map(WorkflowStatus.init), nextCursor: page.nextCursor)
     }
 
@@ -84,7 +84,7 @@ extension Conveyor {
     @discardableResult
     func advanceWorkflow(id: String) async throws -> WorkflowUpdateResult? {
         let now = clock.now()
-        let result = try await store.updateWorkflow(id: id) { snapshot in
+        let result = try await backend.workflows.updateWorkflow(id: id) { snapshot in
             WorkflowPlanner.advance(snapshot, now: now)
         }
         if let result { await announce(result) }
@@ -92,13 +92,13 @@ extension Conveyor {
     }
 
     private func snapshot(id: String, as caller: Caller?) async throws -> WorkflowSnapshot {
-        guard let snapshot = try await store.workflow(id: id), caller?.canAccess(tenant: snapshot.workflow.tenant) ?? true
+        guard let snapshot = try await backend.workflows.workflow(id: id), caller?.canAccess(tenant: snapshot.workflow.tenant) ?? true
         else { throw ConveyorError.notFound(workflow: id) }
         return snapshot
     }
 
     private func update(id: String, _ decide: @escaping WorkflowDecision) async throws -> WorkflowUpdateResult {
-        guard let result = try await store.updateWorkflow(id: id, decide) else {
+        guard let result = try await backend.workflows.updateWorkflow(id: id, decide) else {
             throw ConveyorError.notFound(workflow: id)
         }
         return result

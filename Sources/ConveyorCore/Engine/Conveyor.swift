@@ -10,30 +10,43 @@ import Metrics
 /// ``Caller``. With one, a job of another tenant is "not found" and new jobs go to the
 /// caller's tenant; without one (in-process Swift code) every tenant is visible.
 public final class Conveyor: Sendable {
-    public let store: any JobStore
-    /// Tenants and API keys; nil when the deployment keeps none (then no tenant has limits).
-    public let credentials: (any CredentialStore)?
+    /// The driver's stores, notifier and leader election.
+    public let backend: Backend
     public let registry: JobRegistry
-    public let notifier: any Notifier
     public let clock: any ConveyorClock
     public let logger: Logger
     /// Whether writes lately failed for lack of space (`/readyz` reports it).
     public let writeHealth = StoreWriteHealth()
     let metrics: EngineMetrics
 
+    /// Tenants and API keys; nil when the deployment keeps none (then no tenant has limits).
+    public var credentials: (any CredentialStore)? { backend.credentials }
+    /// Wakes workers, here and (on PostgreSQL) on every node.
+    public var notifier: any Notifier { backend.notifier }
+
     public init(
-        store: any JobStore, registry: JobRegistry, notifier: any Notifier = LocalNotifier(),
+        backend: Backend, registry: JobRegistry, clock: any ConveyorClock = SystemClock(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "conveyor"),
+        maxQueues: Int = QueueNameBound.defaultLimit
+    ) {
+        self.backend = backend
+        self.registry = registry
+        self.clock = clock
+        self.logger = logger
+        self.metrics = EngineMetrics(factory: metricsFactory, queueNames: QueueNameBound(limit: maxQueues))
+    }
+
+    /// A conveyor on one driver object, for in-process use and tests: a single node that
+    /// leads alone.
+    public convenience init(
+        store: any StoreDriver, registry: JobRegistry, notifier: any Notifier = LocalNotifier(),
         clock: any ConveyorClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "conveyor"), credentials: (any CredentialStore)? = nil,
         maxQueues: Int = QueueNameBound.defaultLimit
     ) {
-        self.store = store
-        self.credentials = credentials
-        self.registry = registry
-        self.notifier = notifier
-        self.clock = clock
-        self.logger = logger
-        self.metrics = EngineMetrics(factory: metricsFactory, queueNames: QueueNameBound(limit: maxQueues))
+        self.init(
+            backend: Backend(driver: store, credentials: credentials, notifier: notifier), registry: registry, clock: clock,
+            metricsFactory: metricsFactory, logger: logger, maxQueues: maxQueues)
     }
 
     // MARK: Enqueue
@@ -98,7 +111,7 @@ public final class Conveyor: Sendable {
 
     /// Inserts already-validated jobs and wakes the workers of their queues.
     func insert(_ jobs: [NewJob]) async throws -> [InsertResult] {
-        let results = try await store.insertJobs(jobs)
+        let results = try await backend.jobs.insertJobs(jobs)
         var queues: Set<EngineSignal> = []
         var counts: [String: [String: Int]] = [:]
         for result in results where result.disposition == .replaced && result.job.state == .queued {
@@ -122,7 +135,7 @@ public final class Conveyor: Sendable {
     /// The job, or ``ConveyorError/Code/notFound`` when there is none or it belongs to a
     /// tenant the caller may not see; the two answers are identical.
     public func job(id: String, as caller: Caller? = nil) async throws -> Job {
-        guard let job = try await store.job(id: id), caller?.canAccess(tenant: job.tenant) ?? true else {
+        guard let job = try await backend.jobs.job(id: id), caller?.canAccess(tenant: job.tenant) ?? true else {
             throw ConveyorError.notFound(job: id)
         }
         return job
@@ -130,11 +143,11 @@ public final class Conveyor: Sendable {
 
     /// Lists jobs. A caller that is not admin sees only its own tenant's jobs.
     public func listJobs(_ query: JobQuery, as caller: Caller? = nil) async throws -> JobPage {
-        try await store.listJobs(try scoped(query, to: caller))
+        try await backend.jobs.listJobs(try scoped(query, to: caller))
     }
 
     public func queueStats() async throws -> [QueueStats] {
-        try await store.queueStats(now: clock.now())
+        try await backend.jobs.queueStats(now: clock.now())
     }
 
     // MARK: Act
@@ -142,7 +155,7 @@ public final class Conveyor: Sendable {
     /// Cancels a waiting job at once; asks a running one to stop. A finished job is a conflict.
     public func cancel(id: String, as caller: Caller? = nil) async throws -> CancelResult {
         try await checkAccess(toJob: id, as: caller)
-        let result = try await store.cancelJob(id: id, now: clock.now())
+        let result = try await backend.jobs.cancelJob(id: id, now: clock.now())
         switch result {
         case .requested: await notifier.notify([.cancelRequested(jobID: id)])
         case .cancelled: await notifier.notify([.eventsAppended])
@@ -153,7 +166,7 @@ public final class Conveyor: Sendable {
     /// Re-queues a `failed` or `cancelled` job with a fresh set of attempts.
     public func retry(id: String, as caller: Caller? = nil) async throws -> Job {
         try await checkAccess(toJob: id, as: caller)
-        let job = try await store.retryJob(id: id, now: clock.now())
+        let job = try await backend.jobs.retryJob(id: id, now: clock.now())
         await notifier.notify([.jobsAvailable(queue: job.queue)])
         return job
     }
@@ -196,7 +209,7 @@ public final class Conveyor: Sendable {
         }
         try NULCharacters.check(patch, under: "payload")
         try await checkAccess(toJob: id, as: caller)
-        return try await store.mergeMetadata(id: id, patch: patch)
+        return try await backend.jobs.mergeMetadata(id: id, patch: patch)
     }
 
     /// What `GET /v1/config/job-options` shows.

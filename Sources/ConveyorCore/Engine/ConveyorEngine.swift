@@ -48,13 +48,13 @@ public final class ConveyorEngine: Service {
                 "queues": "\(queues.map { "\($0.queue)=\($0.concurrency)" }.joined(separator: ","))",
             ])
         if migrateOnStart {
-            guard await retrying("migrating the store", { try await c.store.migrate() }) else { return }
+            guard await retrying("migrating the store", { try await c.backend.lifecycle.migrate() }) else { return }
         }
         if let queueSettings {
             // Before any claim: a claim of a queue without its settings takes the plain
             // path, and would start every job of a key whose cap is not written yet.
             let applied = await retrying("applying the config file's queue settings") {
-                guard await c.store.isReady() else { throw StoreNotMigrated() }
+                guard await c.backend.lifecycle.isReady() else { throw StoreNotMigrated() }
                 try await queueSettings.apply()
             }
             guard applied else { return }
@@ -66,7 +66,7 @@ public final class ConveyorEngine: Service {
             // The lease reaper runs on every node, not only the leader: its writes are fenced
             // by the lease itself, and a frozen leader must not hold orphaned jobs hostage
             // until its leadership lapses.
-            let reaper = LeaseReaper(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
+            let reaper = LeaseReaper(store: c.backend.maintenance, notifier: c.notifier, clock: c.clock, interval: maintenance.reapInterval)
             group.addTask {
                 await cancelWhenGracefulShutdown { await PeriodicService(name: "lease reaper", logger: c.logger, tick: reaper.tick).run() }
             }
@@ -82,7 +82,7 @@ public final class ConveyorEngine: Service {
             }
             for configuration in queues {
                 let worker = QueueWorker(
-                    configuration: configuration, owner: owner, store: c.store, registry: c.registry,
+                    configuration: configuration, owner: owner, store: c.backend.claims, secrets: c.backend.secrets, registry: c.registry,
                     notifier: c.notifier, clock: c.clock, metrics: c.metrics, logger: c.logger)
                 group.addTask { await worker.run() }
             }
@@ -109,8 +109,8 @@ public final class ConveyorEngine: Service {
 
     func maintenanceServices() -> [PeriodicService] {
         let c = conveyor
-        let stager = Stager(store: c.store, notifier: c.notifier, clock: c.clock, interval: maintenance.stageInterval)
-        let pruner = Pruner(store: c.store, clock: c.clock, configuration: maintenance)
+        let stager = Stager(store: c.backend.maintenance, notifier: c.notifier, clock: c.clock, interval: maintenance.stageInterval)
+        let pruner = Pruner(store: c.backend.maintenance, log: c.backend.events, clock: c.clock, configuration: maintenance)
         let advancer = WorkflowAdvancer(conveyor: c)
         let scheduler = CronScheduler(conveyor: c)
         return [

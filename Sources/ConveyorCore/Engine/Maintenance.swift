@@ -31,7 +31,7 @@ public struct MaintenanceConfiguration: Sendable, Hashable {
 
 /// Moves `scheduled` and `retrying` jobs to `queued` when their time comes.
 struct Stager: Sendable {
-    let store: any JobStore
+    let store: any JobMaintenanceStore
     let notifier: any Notifier
     let clock: any ConveyorClock
     let interval: Duration
@@ -51,7 +51,7 @@ struct Stager: Sendable {
 /// Puts back the jobs of workers that died: a running job whose lease expired goes to
 /// `queued` (or `failed` when its attempts are spent).
 struct LeaseReaper: Sendable {
-    let store: any JobStore
+    let store: any JobMaintenanceStore
     let notifier: any Notifier
     let clock: any ConveyorClock
     let interval: Duration
@@ -67,7 +67,8 @@ struct LeaseReaper: Sendable {
 
 /// Deletes finished jobs and events past their retention.
 struct Pruner: Sendable {
-    let store: any JobStore
+    let store: any JobMaintenanceStore
+    let log: any EventLogStore
     let clock: any ConveyorClock
     let configuration: MaintenanceConfiguration
     static let batch = 5000
@@ -75,7 +76,7 @@ struct Pruner: Sendable {
     func tick() async throws -> Duration {
         let now = clock.now()
         let eventsBefore = now.addingTimeInterval(-configuration.eventRetention.seconds)
-        let events = try await store.pruneEvents(before: eventsBefore, limit: Self.batch)
+        let events = try await log.pruneEvents(before: eventsBefore, limit: Self.batch)
         // A job event takes the job's unchanging fields from the job's row when read, so a
         // job stays as long as the log may still hold events about it.
         let deleted = try await store.pruneJobs(

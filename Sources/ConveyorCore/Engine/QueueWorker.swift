@@ -39,7 +39,8 @@ final class QueueWorker: Sendable {
 
     let configuration: QueueWorkerConfiguration
     let owner: String
-    private let store: any JobStore
+    private let store: any JobClaimStore
+    private let secrets: any SecretStore
     private let registry: JobRegistry
     private let notifier: any Notifier
     private let clock: any ConveyorClock
@@ -47,12 +48,14 @@ final class QueueWorker: Sendable {
     private let logger: Logger
 
     init(
-        configuration: QueueWorkerConfiguration, owner: String, store: any JobStore, registry: JobRegistry,
+        configuration: QueueWorkerConfiguration, owner: String, store: any JobClaimStore, secrets: any SecretStore,
+        registry: JobRegistry,
         notifier: any Notifier, clock: any ConveyorClock, metrics: EngineMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.owner = owner
         self.store = store
+        self.secrets = secrets
         self.registry = registry
         self.notifier = notifier
         self.clock = clock
@@ -247,7 +250,7 @@ final class QueueWorker: Sendable {
         let context = JobContext(
             id: job.id, type: job.type, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
             tenant: job.tenant, concurrencyKey: ConcurrencyKey.shown(job.concurrencyKey), logger: logger,
-            secrets: (store as? any SecretStore).map { TenantSecrets(tenant: job.tenant, store: $0, clock: clock) }, lease: lease)
+            secrets: TenantSecrets(tenant: job.tenant, store: secrets, clock: clock), lease: lease)
         let handler = registry.handler(for: job.type)
         let task = Task {
             let result: Result<JSONValue?, any Error>

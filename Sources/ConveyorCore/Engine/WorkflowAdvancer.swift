@@ -25,7 +25,7 @@ struct WorkflowAdvancer: Sendable {
     func tick() async throws -> Duration {
         // Subscribed before looking, so a step ending during the look still wakes the next round.
         let signals = await conveyor.notifier.subscribe()
-        let ids = try await conveyor.store.workflowsToAdvance(limit: Self.batch)
+        let ids = try await conveyor.backend.workflows.workflowsToAdvance(limit: Self.batch)
         // One workflow that cannot advance (a row that does not decode, say) must not hold
         // the others back: each gets its try, then the first error goes to the periodic
         // service, which logs it and backs off.

@@ -26,7 +26,7 @@ extension Conveyor {
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         try await checkEventSize(data, tenant: tenant)
-        if let registered = try await store.topicSchema(request.topic) {
+        if let registered = try await backend.eventBus.topicSchema(request.topic) {
             // Compiled per publish: a schema changed on another node applies at once, and
             // compiling the supported subset costs little next to the write.
             let (failures, omitted) = try JSONSchema(registered.schema, refusingUnboundedPatterns: false)
@@ -36,7 +36,7 @@ extension Conveyor {
                 throw ConveyorError.invalid(failures.map { ValidationFailure($0.field, $0.message + source) }, omitted: omitted)
             }
         }
-        let result = try await store.appendEvent(
+        let result = try await backend.events.appendEvent(
             NewEvent(topic: request.topic, key: key, tenant: tenant, data: data, idempotencyKey: request.idempotencyKey))
         if result.created { await notifier.notify([.eventsAppended]) }
         return result
@@ -73,16 +73,16 @@ extension Conveyor {
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         let saved = TopicSchema(topic: topic, schema: schema, updatedAt: clock.now())
-        return (saved, try await store.saveTopicSchema(saved))
+        return (saved, try await backend.eventBus.saveTopicSchema(saved))
     }
 
     public func topicSchema(topic: String) async throws -> TopicSchema {
-        guard let schema = try await store.topicSchema(topic) else { throw Self.noSchema(topic) }
+        guard let schema = try await backend.eventBus.topicSchema(topic) else { throw Self.noSchema(topic) }
         return schema
     }
 
     public func deleteTopicSchema(topic: String) async throws {
-        guard try await store.deleteTopicSchema(topic) else { throw Self.noSchema(topic) }
+        guard try await backend.eventBus.deleteTopicSchema(topic) else { throw Self.noSchema(topic) }
     }
 
     private static func noSchema(_ topic: String) -> ConveyorError {

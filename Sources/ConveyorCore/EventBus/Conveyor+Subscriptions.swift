@@ -35,8 +35,8 @@ extension Conveyor {
 
     /// Every consumer group with its position: `head` and `lag` are filled in.
     public func subscriptions() async throws -> [ConsumerGroup] {
-        let head = try await store.readEvents(EventQuery(after: nil, limit: 0)).head
-        return try await store.consumerGroups().map { group in
+        let head = try await backend.events.readEvents(EventQuery(after: nil, limit: 0)).head
+        return try await backend.eventBus.consumerGroups().map { group in
             var group = group
             group.head = head
             group.lag = max(0, head - group.cursor)
@@ -48,7 +48,7 @@ extension Conveyor {
     public func deadLetters(group: String, after: Int64? = nil, limit: Int = 100) async throws -> DeadLetterList {
         try await requireGroup(group)
         let limit = min(max(limit, 1), 1000)
-        let letters = try await store.deadLetters(group: group, after: after, limit: limit)
+        let letters = try await backend.eventBus.deadLetters(group: group, after: after, limit: limit)
         return DeadLetterList(deadLetters: letters, nextAfter: letters.count == limit ? letters.last?.id : nil)
     }
 
@@ -56,7 +56,7 @@ extension Conveyor {
     /// (with fresh attempts) and deletes it once delivered.
     public func replayDeadLetter(group: String, id: Int64) async throws -> ReplayResult {
         try await requireGroup(group)
-        let marked = try await store.requestReplay(group: group, id: id, now: clock.now())
+        let marked = try await backend.eventBus.requestReplay(group: group, id: id, now: clock.now())
         guard marked > 0 else {
             throw ConveyorError(
                 .notFound,
@@ -70,13 +70,13 @@ extension Conveyor {
     /// Marks every dead letter of the group for replay.
     public func replayDeadLetters(group: String) async throws -> ReplayResult {
         try await requireGroup(group)
-        let marked = try await store.requestReplay(group: group, id: nil, now: clock.now())
+        let marked = try await backend.eventBus.requestReplay(group: group, id: nil, now: clock.now())
         if marked > 0 { await notifier.notify([.eventsAppended]) }
         return ReplayResult(group: group, replaying: marked)
     }
 
     private func requireGroup(_ name: String) async throws {
-        guard try await store.consumerGroup(name) != nil else {
+        guard try await backend.eventBus.consumerGroup(name) != nil else {
             throw ConveyorError(
                 .notFound,
                 "No consumer group is named '\(name)'. List the groups with GET /v1/subscriptions; a group exists once a consumer (or trigger) has run for it.")

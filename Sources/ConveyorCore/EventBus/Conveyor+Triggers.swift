@@ -14,21 +14,21 @@ extension Conveyor {
         let trigger = Trigger(
             id: JobID.make(), tenant: tenant, topic: request.topic, job: request.job, source: "api",
             createdAt: clock.now(), createdBy: caller?.createdBy)
-        return try await store.createTrigger(trigger).trigger
+        return try await backend.triggers.createTrigger(trigger).trigger
     }
 
     /// The triggers; a caller that is not admin sees only its tenant's.
     public func triggers(as caller: Caller? = nil) async throws -> [Trigger] {
-        try await store.triggers().filter { caller?.canAccess(tenant: $0.tenant) ?? true }
+        try await backend.triggers.triggers().filter { caller?.canAccess(tenant: $0.tenant) ?? true }
     }
 
     /// Deletes a trigger with its consumer group and dead letters. Jobs it made stay.
     public func deleteTrigger(id: String, as caller: Caller? = nil) async throws {
         let notFound = ConveyorError(.notFound, "No trigger has id '\(id)'. List them with GET /v1/triggers.")
-        guard let trigger = try await store.triggers().first(where: { $0.id == id }),
+        guard let trigger = try await backend.triggers.triggers().first(where: { $0.id == id }),
             caller?.canAccess(tenant: trigger.tenant) ?? true
         else { throw notFound }
-        guard try await store.deleteTrigger(id: id) else { throw notFound }
+        guard try await backend.triggers.deleteTrigger(id: id) else { throw notFound }
     }
 
     func validateTrigger(topic: String, job: TriggerJob, tenant: String) throws {

@@ -72,9 +72,9 @@ public final class EventConsumer: Service {
         }
         if let lease = held.withLock({ $0 }), releasesLeaseOnStop.load(ordering: .relaxed) {
             // Our task is cancelled by now: release from a fresh one so the query runs.
-            let store = conveyor.store
+            let store = conveyor.backend
             await Task {
-                _ = try? await withDeadline(.seconds(5), "releasing a group lease") { try await store.releaseGroupLease(lease) }
+                _ = try? await withDeadline(.seconds(5), "releasing a group lease") { try await store.eventBus.releaseGroupLease(lease) }
             }.value
         }
     }
@@ -85,7 +85,7 @@ public final class EventConsumer: Service {
         var failureDelay = 0.1
         while !Task.isCancelled {
             do {
-                _ = try await conveyor.store.registerGroup(
+                _ = try await conveyor.backend.eventBus.registerGroup(
                     GroupRegistration(name: group, topic: topic, tenant: options.tenant, start: options.start),
                     now: conveyor.clock.now())
                 break
@@ -118,10 +118,10 @@ public final class EventConsumer: Service {
     }
 
     private func acquire() async throws -> GroupLease? {
-        let (store, clock, options, group) = (conveyor.store, conveyor.clock, options, group)
+        let (store, clock, options, group) = (conveyor.backend, conveyor.clock, options, group)
         return try await withDeadline(options.leaseDuration / 3, "taking the group lease") {
             let now = clock.now()
-            return try await store.acquireGroupLease(
+            return try await store.eventBus.acquireGroupLease(
                 group: group, owner: options.owner, until: now.addingTimeInterval(options.leaseDuration.seconds), now: now)
         }
     }

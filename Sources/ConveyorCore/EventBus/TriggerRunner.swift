@@ -43,7 +43,7 @@ public final class TriggerRunner: Service {
         var running: [String: (trigger: Trigger, task: Task<Void, any Error>)] = [:]
         var synced = false
         // Nothing reads the schema before it is migrated (by this node's engine or another's).
-        while !Task.isCancelled, await !conveyor.store.isReady() {
+        while !Task.isCancelled, await !conveyor.backend.lifecycle.isReady() {
             try? await Task.sleep(for: .milliseconds(100))
         }
         while !Task.isCancelled {
@@ -52,7 +52,7 @@ public final class TriggerRunner: Service {
                     try await syncConfigured()
                     synced = true
                 }
-                let triggers = try await conveyor.store.triggers()
+                let triggers = try await conveyor.backend.triggers.triggers()
                 let wanted = Dictionary(uniqueKeysWithValues: triggers.map { ($0.id, $0) })
                 for (id, entry) in running where wanted[id] != entry.trigger {
                     entry.task.cancel()
@@ -98,14 +98,14 @@ public final class TriggerRunner: Service {
     /// Creates the configured triggers that are missing; deletes config triggers that the
     /// configuration no longer lists.
     private func syncConfigured() async throws {
-        let store = conveyor.store
+        let store = conveyor.backend
         let ids = Set(configured.map(\.id))
-        for trigger in try await store.triggers() where trigger.source == "config" && !ids.contains(trigger.id) {
-            _ = try await store.deleteTrigger(id: trigger.id)
+        for trigger in try await store.triggers.triggers() where trigger.source == "config" && !ids.contains(trigger.id) {
+            _ = try await store.triggers.deleteTrigger(id: trigger.id)
             conveyor.logger.notice("config trigger removed", metadata: ["trigger": "\(trigger.id)", "topic": "\(trigger.topic)"])
         }
         for spec in configured {
-            let (trigger, created) = try await store.createTrigger(spec.trigger(at: conveyor.clock.now()))
+            let (trigger, created) = try await store.triggers.createTrigger(spec.trigger(at: conveyor.clock.now()))
             if created {
                 conveyor.logger.notice(
                     "config trigger created", metadata: ["trigger": "\(trigger.id)", "topic": "\(trigger.topic)", "job_type": "\(trigger.job.type)"])

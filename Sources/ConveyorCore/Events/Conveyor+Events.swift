@@ -16,7 +16,7 @@ extension Conveyor {
             }
             query.tenant = caller.tenant
         }
-        let page = try await store.readEvents(query)
+        let page = try await backend.events.readEvents(query)
         if let after = query.after, after < page.prunedThrough {
             throw EventLogGone(after: after, oldestAvailable: page.prunedThrough + 1)
         }

@@ -23,7 +23,7 @@ public actor EventTailer: Service {
         }
     }
 
-    let store: any JobStore
+    let store: any EventLogStore
     let notifier: any Notifier
     let configuration: Configuration
     let logger: Logger
@@ -38,7 +38,7 @@ public actor EventTailer: Service {
     }
 
     public init(conveyor: Conveyor, configuration: Configuration = .init()) {
-        self.store = conveyor.store
+        self.store = conveyor.backend.events
         self.notifier = conveyor.notifier
         self.configuration = configuration
         self.logger = conveyor.logger

@@ -39,7 +39,7 @@ public struct ConfiguredQueues: Sendable {
     public func apply() async throws {
         let now = conveyor.clock.now()
         for (name, settings) in queues.sorted(by: { $0.key < $1.key }) {
-            try await conveyor.store.setQueueSettings(settings, queue: name, now: now)
+            try await conveyor.backend.flowControl.setQueueSettings(settings, queue: name, now: now)
         }
         await conveyor.notifier.notify(Set(queues.keys.map { EngineSignal.jobsAvailable(queue: $0) }))
     }

@@ -24,18 +24,18 @@ extension Conveyor {
     public func queueDetail(_ name: String, as caller: Caller? = nil) async throws -> QueueDetail {
         try Self.checkQueueName(name)
         let now = clock.now()
-        let settings = try await store.queueSettings(queue: name) ?? QueueSettings()
-        let stats = try await store.queueStats(now: now).first { $0.queue == name }
+        let settings = try await backend.flowControl.queueSettings(queue: name) ?? QueueSettings()
+        let stats = try await backend.jobs.queueStats(now: now).first { $0.queue == name }
         var counts = stats?.counts ?? [:]
         for state in JobState.allCases where counts[state.rawValue] == nil {
             counts[state.rawValue] = 0
         }
         // Keys are shown as their tenants gave them, with the tenant beside each.
-        var running = try await store.runningByKey(queue: name, limit: 20).map { count in
+        var running = try await backend.flowControl.runningByKey(queue: name, limit: 20).map { count in
             let (tenant, key) = ConcurrencyKey.parse(count.key)
             return KeyCount(key: key, count: count.count, tenant: tenant)
         }
-        var paused = try await store.pausedKeys(queue: name, now: now).map { pause in
+        var paused = try await backend.flowControl.pausedKeys(queue: name, now: now).map { pause in
             let (tenant, key) = ConcurrencyKey.parse(pause.key)
             return PausedKey(key: key, until: pause.until, tenant: tenant)
         }
@@ -43,7 +43,7 @@ extension Conveyor {
             running = running.filter { $0.tenant == caller.tenant }
             paused = paused.filter { $0.tenant == caller.tenant }
         }
-        let finished = try await store.finishedCounts(
+        let finished = try await backend.flowControl.finishedCounts(
             queue: name, since: now.addingTimeInterval(-Self.throughputWindowSeconds),
             createdAfter: now.addingTimeInterval(-Self.throughputCreatedWithin))
         return QueueDetail(
@@ -66,12 +66,12 @@ extension Conveyor {
                     "cannot be set with PATCH; use POST /v1/queues/\(name)/pause or POST /v1/queues/\(name)/resume, which record queue.paused and queue.resumed events")
             ])
         }
-        let current = try await store.queueSettings(queue: name) ?? QueueSettings()
+        let current = try await backend.flowControl.queueSettings(queue: name) ?? QueueSettings()
         let settings = patch.applied(to: current)
         let failures = settings.validate()
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
         if settings != current {
-            try await store.setQueueSettings(settings, queue: name, now: clock.now())
+            try await backend.flowControl.setQueueSettings(settings, queue: name, now: clock.now())
             // Loosened limits may let waiting jobs start now.
             await notifier.notify([.jobsAvailable(queue: name)])
         }
@@ -92,7 +92,7 @@ extension Conveyor {
     private func setPaused(_ name: String, _ paused: Bool, as caller: Caller?) async throws -> QueueDetail {
         try Self.checkQueueName(name)
         try Self.checkQueueOperator(caller, acting: paused ? "pause" : "resume")
-        if try await store.setQueuePaused(queue: name, paused: paused, now: clock.now()) {
+        if try await backend.flowControl.setQueuePaused(queue: name, paused: paused, now: clock.now()) {
             var signals: Set<EngineSignal> = [.eventsAppended]
             if !paused { signals.insert(.jobsAvailable(queue: name)) }
             await notifier.notify(signals)
@@ -125,10 +125,10 @@ extension Conveyor {
     /// only its own tenant's.
     public func circuits(state: Circuit.State? = nil, limit: Int = 1000, as caller: Caller? = nil) async throws -> [Circuit] {
         guard let caller, !caller.isAdmin else {
-            return try await store.circuits(state: state, limit: limit).map(\.shown)
+            return try await backend.flowControl.circuits(state: state, limit: limit).map(\.shown)
         }
         // The store filters by state only; read widely, then keep the caller's tenant.
-        let all = try await store.circuits(state: state, limit: 10_000)
+        let all = try await backend.flowControl.circuits(state: state, limit: 10_000)
         return Array(all.filter { ConcurrencyKey.parse($0.key).tenant == caller.tenant }.prefix(limit)).map(\.shown)
     }
 
@@ -139,13 +139,13 @@ extension Conveyor {
     public func resetCircuit(key: String, type: String? = nil, tenant: String? = nil, as caller: Caller? = nil) async throws -> [Circuit] {
         let now = clock.now()
         let scope = caller.flatMap { $0.isAdmin ? nil : $0.tenant } ?? tenant
-        let matching = try await store.circuits(state: nil, limit: 10_000).filter { circuit in
+        let matching = try await backend.flowControl.circuits(state: nil, limit: 10_000).filter { circuit in
             let (owner, shown) = ConcurrencyKey.parse(circuit.key)
             return shown == key && (scope == nil || owner == scope) && (type == nil || circuit.type == type)
         }
         var reset: [Circuit] = []
         for circuit in matching {
-            reset += try await store.resetCircuits(key: circuit.key, type: circuit.type, now: now)
+            reset += try await backend.flowControl.resetCircuits(key: circuit.key, type: circuit.type, now: now)
         }
         reset = reset.map(\.shown)
         guard !reset.isEmpty else { throw Self.circuitNotFound(key: key, type: type) }

@@ -24,19 +24,19 @@ extension Conveyor {
         let source = request.source(named: name, at: clock.now())
         let failures = source.problems + NULCharacters.failures(in: request)
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
-        return (source, try await store.saveInboundSource(source))
+        return (source, try await backend.inbound.saveInboundSource(source))
     }
 
     public func inboundSources() async throws -> [InboundSource] {
-        try await store.inboundSources()
+        try await backend.inbound.inboundSources()
     }
 
     public func inboundSource(name: String) async throws -> InboundSource? {
-        try await store.inboundSource(name: name)
+        try await backend.inbound.inboundSource(name: name)
     }
 
     public func deleteInboundSource(name: String) async throws {
-        guard try await store.deleteInboundSource(name: name) else {
+        guard try await backend.inbound.deleteInboundSource(name: name) else {
             throw ConveyorError(.notFound, "No inbound source is named '\(name)'. List them with GET /v1/inbound-sources.")
         }
     }
@@ -66,7 +66,7 @@ extension Conveyor {
             : ReplayGuard(
                 key: Self.inboundReplayKey(source: source.name, bodyDigest: bodyDigest),
                 since: clock.now().addingTimeInterval(-Double(source.toleranceSeconds)))
-        let result = try await store.appendEvent(
+        let result = try await backend.events.appendEvent(
             NewEvent(
                 topic: source.topic, key: deliveryID, tenant: source.tenant, data: data,
                 idempotencyKey: Self.inboundIdempotencyKey(source: source.name, deliveryID: deliveryID), replayGuard: replayGuard))

@@ -19,7 +19,7 @@ public struct ConfiguredSchedules: Service {
         var delay = 0.2
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                if await conveyor.store.isReady() {
+                if await conveyor.backend.lifecycle.isReady() {
                     let report = try await conveyor.applyConfiguredSchedules(schedules)
                     conveyor.logger.info(
                         "config schedules applied",

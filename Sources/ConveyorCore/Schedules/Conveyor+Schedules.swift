@@ -15,7 +15,7 @@ extension Conveyor {
         let tenant = try caller?.tenant(forNew: request.tenant) ?? (request.tenant ?? Tenant.defaultID)
         let now = clock.now()
         let schedule = try makeSchedule(request, tenant: tenant, source: "api", now: now, createdBy: caller?.createdBy)
-        guard try await store.createSchedule(schedule) else {
+        guard try await backend.schedules.createSchedule(schedule) else {
             throw ConveyorError(
                 .conflict,
                 "A schedule with id '\(schedule.id)' exists already in this tenant. Change it with PATCH /v1/schedules/\(schedule.id), or pick another id.")
@@ -125,7 +125,7 @@ extension Conveyor {
             shown.nextRunTimes = []
         }
         if let jobID = schedule.lastJobID {
-            shown.lastJobState = try await store.job(id: jobID)?.state
+            shown.lastJobState = try await backend.jobs.job(id: jobID)?.state
         }
         return shown
     }
@@ -135,7 +135,7 @@ extension Conveyor {
     /// Only the caller's tenant is ever searched, so another tenant's id is a plain 404.
     func accessibleSchedule(id: String, tenant requested: String?, as caller: Caller?) async throws -> Schedule {
         let tenant = try caller?.tenant(forNew: requested) ?? (requested ?? Tenant.defaultID)
-        guard let schedule = try await store.schedule(tenant: tenant, id: id) else { throw Self.scheduleNotFound(id) }
+        guard let schedule = try await backend.schedules.schedule(tenant: tenant, id: id) else { throw Self.scheduleNotFound(id) }
         return schedule
     }
 
@@ -148,7 +148,7 @@ extension Conveyor {
     public func schedules(as caller: Caller? = nil) async throws -> [Schedule] {
         let tenant = caller.flatMap { $0.isAdmin ? nil : $0.tenant }
         var shown: [Schedule] = []
-        for schedule in try await store.schedules(tenant: tenant) { shown.append(try await decorated(schedule)) }
+        for schedule in try await backend.schedules.schedules(tenant: tenant) { shown.append(try await decorated(schedule)) }
         return shown
     }
 
@@ -171,13 +171,13 @@ extension Conveyor {
         if let paused = patch.paused { schedule.paused = paused }
         if timing || resumed { schedule.nextRunAt = cron.next(after: now, in: zone) }
         schedule.updatedAt = now
-        guard try await store.updateSchedule(schedule) else { throw Self.scheduleNotFound(id) }
-        return try await decorated(store.schedule(tenant: schedule.tenant, id: id) ?? schedule)
+        guard try await backend.schedules.updateSchedule(schedule) else { throw Self.scheduleNotFound(id) }
+        return try await decorated(backend.schedules.schedule(tenant: schedule.tenant, id: id) ?? schedule)
     }
 
     public func deleteSchedule(id: String, tenant: String? = nil, as caller: Caller? = nil) async throws {
         let schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
-        guard try await store.deleteSchedule(tenant: schedule.tenant, id: id) else { throw Self.scheduleNotFound(id) }
+        guard try await backend.schedules.deleteSchedule(tenant: schedule.tenant, id: id) else { throw Self.scheduleNotFound(id) }
     }
 
     /// Fires the schedule now, once, whatever its overlap policy and even when paused; the
@@ -186,7 +186,7 @@ extension Conveyor {
         let schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
         let job = try firingJob(schedule, fireTime: now, now: now)
-        let result = try await store.fireSchedule(
+        let result = try await backend.schedules.fireSchedule(
             ScheduleFiring(tenant: schedule.tenant, scheduleID: id, expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: now, now: now))
         switch result {
         case .fired(let inserted):
@@ -239,7 +239,7 @@ extension Conveyor {
         let seen = Set(schedules.map { ScheduleName(tenant: $0.tenant, id: $0.id) })
         var report = ConfiguredSchedulesReport()
         for var schedule in schedules {
-            if let existing = try await store.schedule(tenant: schedule.tenant, id: schedule.id) {
+            if let existing = try await backend.schedules.schedule(tenant: schedule.tenant, id: schedule.id) {
                 if existing.cron == schedule.cron && existing.timezone == schedule.timezone && existing.paused == schedule.paused {
                     schedule.nextRunAt = existing.nextRunAt
                 }
@@ -250,16 +250,16 @@ extension Conveyor {
                     || existing.overlap != schedule.overlap || existing.misfire != schedule.misfire || existing.paused != schedule.paused
                     || existing.source != schedule.source
                 if changed {
-                    _ = try await store.updateSchedule(schedule)
+                    _ = try await backend.schedules.updateSchedule(schedule)
                     report.updated.append(schedule.id)
                 }
-            } else if try await store.createSchedule(schedule) {
+            } else if try await backend.schedules.createSchedule(schedule) {
                 report.created.append(schedule.id)
             }
         }
-        for stale in try await store.schedules(tenant: nil)
+        for stale in try await backend.schedules.schedules(tenant: nil)
         where stale.source == "config" && !seen.contains(ScheduleName(tenant: stale.tenant, id: stale.id)) {
-            if try await store.deleteSchedule(tenant: stale.tenant, id: stale.id) { report.deleted.append(stale.id) }
+            if try await backend.schedules.deleteSchedule(tenant: stale.tenant, id: stale.id) { report.deleted.append(stale.id) }
         }
         return report
     }

@@ -31,7 +31,7 @@ public struct CronScheduler: Sendable {
     /// (at most ``interval``).
     public func tick() async throws -> Duration {
         let now = conveyor.clock.now()
-        let due = try await conveyor.store.dueSchedules(now: now, limit: Self.batch)
+        let due = try await conveyor.backend.schedules.dueSchedules(now: now, limit: Self.batch)
         // One schedule that cannot fire (a template that no longer validates, say) must
         // not hold the others back, nor slow their rounds with the periodic service's
         // backoff: it is logged, and retried next round. Only when every one failed (the
@@ -51,7 +51,7 @@ public struct CronScheduler: Sendable {
         // A failed schedule is still due: look again after the interval, not at once.
         if failures > 0 { return interval }
         if due.count == Self.batch { return .zero }
-        guard let next = try await conveyor.store.nextScheduleRunAt() else { return interval }
+        guard let next = try await conveyor.backend.schedules.nextScheduleRunAt() else { return interval }
         let wait = next.timeIntervalSince(conveyor.clock.now())
         // Never a busy loop, never longer than the interval.
         return min(interval, .milliseconds(Int64(max(10, wait * 1000))))
@@ -109,7 +109,7 @@ public struct CronScheduler: Sendable {
                     await cancelIfActive(previous)
                 }
             }
-            let result = try await conveyor.store.fireSchedule(
+            let result = try await conveyor.backend.schedules.fireSchedule(
                 ScheduleFiring(
                     tenant: schedule.tenant, scheduleID: schedule.id, expectedNextRunAt: expected, nextRunAt: step.next, job: job, fireTime: step.fireTime,
                     skipWhileActive: schedule.overlap == .skip, skippedOutcome: step.fire ? nil : "skipped_misfire", now: now))
@@ -131,7 +131,7 @@ public struct CronScheduler: Sendable {
 
     /// `overlap: cancel_previous`: a waiting job is cancelled, a running one asked to stop.
     private func cancelIfActive(_ id: String) async {
-        guard let job = try? await conveyor.store.job(id: id), !job.state.isFinal else { return }
+        guard let job = try? await conveyor.backend.jobs.job(id: id), !job.state.isFinal else { return }
         do {
             _ = try await conveyor.cancel(id: id)
         } catch {

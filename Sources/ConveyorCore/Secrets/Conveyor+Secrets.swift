@@ -3,12 +3,9 @@ import Foundation
 /// Named tenant secrets and the request-signing secret through the facade. Every call
 /// acts on the caller's own tenant: a secret of another tenant is "not found".
 extension Conveyor {
-    /// The secret store: the job store, when it keeps secrets (both built-in stores do).
-    public var secrets: (any SecretStore)? { store as? any SecretStore }
-
-    /// The handle a handler gets for `tenant`'s secrets, or nil without a secret store.
-    public func tenantSecrets(_ tenant: String) -> TenantSecrets? {
-        secrets.map { TenantSecrets(tenant: tenant, store: $0, clock: clock) }
+    /// The handle a handler gets for `tenant`'s secrets.
+    public func tenantSecrets(_ tenant: String) -> TenantSecrets {
+        TenantSecrets(tenant: tenant, store: backend.secrets, clock: clock)
     }
 
     /// Creates or replaces the caller's secret `name`. The value is never returned.
@@ -17,7 +14,7 @@ extension Conveyor {
         if let problem = SecretName.problem(name) { failures.append(ValidationFailure("name", problem)) }
         if let problem = SecretValue.problem(value) { failures.append(ValidationFailure("value", problem)) }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
-        let store = try requireSecrets()
+        let store = backend.secrets
         let tenant = caller?.tenant ?? Tenant.defaultID
         let created = try await store.putSecret(tenant: tenant, name: name, value: value, now: clock.now())
         guard let info = try await store.listSecrets(tenant: tenant).first(where: { $0.name == name }) else {
@@ -28,25 +25,25 @@ extension Conveyor {
 
     /// The caller's secrets: names and times, never values.
     public func listSecrets(as caller: Caller? = nil) async throws -> [SecretInfo] {
-        try await requireSecrets().listSecrets(tenant: caller?.tenant ?? Tenant.defaultID).filter { !SecretName.isReserved($0.name) }
+        try await backend.secrets.listSecrets(tenant: caller?.tenant ?? Tenant.defaultID).filter { !SecretName.isReserved($0.name) }
     }
 
     public func deleteSecret(name: String, as caller: Caller? = nil) async throws {
         if let problem = SecretName.problem(name) { throw ConveyorError.invalid([ValidationFailure("name", problem)]) }
-        guard try await requireSecrets().deleteSecret(tenant: caller?.tenant ?? Tenant.defaultID, name: name) else {
+        guard try await backend.secrets.deleteSecret(tenant: caller?.tenant ?? Tenant.defaultID, name: name) else {
             throw Self.secretNotFound(name)
         }
     }
 
     /// The caller's tenant's request-signing secret, made on first use.
     public func signingSecret(as caller: Caller? = nil) async throws -> SigningSecret {
-        let secrets = try requireTenantSecrets(caller)
+        let secrets = tenantSecrets(caller?.tenant ?? Tenant.defaultID)
         return Self.shown(try await secrets.signingSecret())
     }
 
     /// A new signing secret; the old one keeps signing for ``SigningSecret/rotationOverlap``.
     public func rotateSigningSecret(as caller: Caller? = nil) async throws -> SigningSecret {
-        Self.shown(try await requireTenantSecrets(caller).rotateSigningSecret())
+        Self.shown(try await tenantSecrets(caller?.tenant ?? Tenant.defaultID).rotateSigningSecret())
     }
 
     /// Runs each job's handler's ``JobHandler/prepareForStorage(_:secrets:)`` on its
@@ -69,17 +66,6 @@ extension Conveyor {
         var shown = secret
         shown.previousSecret = nil
         return shown
-    }
-
-    private func requireSecrets() throws -> any SecretStore {
-        guard let secrets else {
-            throw ConveyorError(.unavailable, "This server's store keeps no secrets.")
-        }
-        return secrets
-    }
-
-    private func requireTenantSecrets(_ caller: Caller?) throws -> TenantSecrets {
-        TenantSecrets(tenant: caller?.tenant ?? Tenant.defaultID, store: try requireSecrets(), clock: clock)
     }
 
     static func secretNotFound(_ name: String) -> ConveyorError {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The event bus's part of the store: custom events, topic schemas, durable consumer
-/// groups with their leases and dead letters, and triggers.
+/// The event bus's part of the store: topic schemas, and durable consumer groups with
+/// their leases and dead letters. Appending and reading events is ``EventLogStore``;
+/// triggers are ``TriggerStore``.
 ///
 /// Each method is one transaction. Every write a consumer makes for its group (the
 /// cursor, a dead letter, the end of a replay) is fenced by ``GroupLease``: it applies
@@ -9,13 +10,6 @@ import Foundation
 /// consumer that lost its lease (paused, partitioned, presumed dead) can neither move
 /// the cursor nor record what it did. The conformance suite checks both stores.
 public protocol EventBusStore: Sendable {
-    // MARK: Custom events
-
-    /// Appends a custom event (its `type` is its topic) through the log's ordering rules.
-    /// With an idempotency key already used by a retained event of the same tenant,
-    /// appends nothing and returns that event with `created == false`.
-    func appendEvent(_ event: NewEvent) async throws -> PublishResult
-
     // MARK: Topic schemas
 
     func topicSchema(_ topic: String) async throws -> TopicSchema?
@@ -66,16 +60,4 @@ public protocol EventBusStore: Sendable {
     /// Ends a replay: with no failure the dead letter is deleted (delivered); with one it
     /// is dead again, its attempts and error updated. False when the lease is lost.
     func finishReplay(_ lease: GroupLease, id: Int64, failure: ReplayFailure?, now: Date) async throws -> Bool
-
-    // MARK: Triggers
-
-    /// Creates the trigger and its consumer group (`trigger:<id>`, starting at the head of
-    /// the log) in one transaction. A trigger with the same id is returned as it is,
-    /// with `created == false`.
-    func createTrigger(_ trigger: Trigger) async throws -> (trigger: Trigger, created: Bool)
-
-    func triggers() async throws -> [Trigger]
-
-    /// Deletes the trigger with its group and the group's dead letters. False when absent.
-    func deleteTrigger(id: String) async throws -> Bool
 }

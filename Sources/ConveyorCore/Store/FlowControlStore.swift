@@ -2,8 +2,8 @@ import Foundation
 
 /// Queue settings, queue details and circuit breakers (docs/flow-control.md).
 ///
-/// The limits themselves are enforced inside ``JobStore/claimJobs(queue:limit:owner:leaseUntil:now:)``,
-/// and breakers counted inside ``JobStore/completeJobs(_:)``, in the transactions that
+/// The limits themselves are enforced inside ``JobClaimStore/claimJobs(queue:limit:owner:leaseUntil:now:)``,
+/// and breakers counted inside ``JobClaimStore/completeJobs(_:)``, in the transactions that
 /// change the jobs, so they hold across every node sharing the store.
 public protocol FlowControlStore: Sendable {
     /// Every queue that has stored settings.

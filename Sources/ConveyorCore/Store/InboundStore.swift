@@ -4,7 +4,7 @@ import Foundation
 /// Sources from the server's flags are never stored. A source's secret is kept as it was
 /// given: verifying an HMAC needs it.
 ///
-/// Verified deliveries are appended with ``EventBusStore/appendEvent(_:)``; its
+/// Verified deliveries are appended with ``EventLogStore/appendEvent(_:)``; its
 /// idempotency key de-duplicates them.
 public protocol InboundStore: Sendable {
     func inboundSource(name: String) async throws -> InboundSource?

@@ -33,7 +33,7 @@ extension Conveyor {
             id: "wh_" + JobID.make(), tenant: tenant, url: request.url, events: request.events, description: request.description ?? "",
             secret: request.secret ?? WebhookSecret.generate(), ordered: ordered,
             maxConcurrency: ordered ? 1 : (request.maxConcurrency ?? 10), createdAt: now, updatedAt: now, createdBy: caller?.createdBy)
-        return try await store.createWebhookEndpoint(endpoint)
+        return try await backend.webhooks.createWebhookEndpoint(endpoint)
     }
 
     static func validateWebhook(url: String?, events: [String]?, maxConcurrency: Int?, settings: WebhookSettings) -> [ValidationFailure] {
@@ -64,7 +64,7 @@ extension Conveyor {
     }
 
     func accessibleWebhook(id: String, as caller: Caller?) async throws -> WebhookEndpoint {
-        guard let endpoint = try await store.webhookEndpoint(id: id), caller?.canAccess(tenant: endpoint.tenant) ?? true else {
+        guard let endpoint = try await backend.webhooks.webhookEndpoint(id: id), caller?.canAccess(tenant: endpoint.tenant) ?? true else {
             throw Self.webhookNotFound(id)
         }
         return endpoint
@@ -73,7 +73,7 @@ extension Conveyor {
     /// The caller's tenant's endpoints (admin: every tenant's), secrets masked.
     public func webhooks(as caller: Caller? = nil) async throws -> [WebhookEndpoint] {
         let tenant = caller.flatMap { $0.isAdmin ? nil : $0.tenant }
-        return try await store.webhookEndpoints(tenant: tenant).map { $0.masked() }
+        return try await backend.webhooks.webhookEndpoints(tenant: tenant).map { $0.masked() }
     }
 
     public func updateWebhook(
@@ -99,14 +99,14 @@ extension Conveyor {
             endpoint.enabled = enabled
         }
         endpoint.updatedAt = clock.now()
-        guard try await store.updateWebhookEndpoint(endpoint) else { throw Self.webhookNotFound(id) }
+        guard try await backend.webhooks.updateWebhookEndpoint(endpoint) else { throw Self.webhookNotFound(id) }
         await notifier.notify([.eventsAppended])
         return endpoint.masked()
     }
 
     public func deleteWebhook(id: String, as caller: Caller? = nil) async throws {
         _ = try await accessibleWebhook(id: id, as: caller)
-        guard try await store.deleteWebhookEndpoint(id: id) else { throw Self.webhookNotFound(id) }
+        guard try await backend.webhooks.deleteWebhookEndpoint(id: id) else { throw Self.webhookNotFound(id) }
     }
 
     /// Replaces the secret. The old one keeps signing for the overlap, so receivers can
@@ -129,7 +129,7 @@ extension Conveyor {
         endpoint.previousSecretExpiresAt = now.addingTimeInterval(overlap)
         endpoint.secret = request.secret ?? WebhookSecret.generate()
         endpoint.updatedAt = now
-        guard try await store.updateWebhookEndpoint(endpoint) else { throw Self.webhookNotFound(id) }
+        guard try await backend.webhooks.updateWebhookEndpoint(endpoint) else { throw Self.webhookNotFound(id) }
         var shown = endpoint
         shown.previousSecret = nil
         return shown
@@ -147,15 +147,15 @@ extension Conveyor {
             }
             after = value
         }
-        return try await store.webhookDeliveries(endpointID: endpointID, cursor: after, limit: min(max(limit, 1), 500))
+        return try await backend.webhooks.webhookDeliveries(endpointID: endpointID, cursor: after, limit: min(max(limit, 1), 500))
     }
 
     /// Sends the delivery again, now, with a fresh retry schedule.
     public func redeliverWebhook(deliveryID: String, as caller: Caller? = nil) async throws -> WebhookDelivery {
-        guard let delivery = try await store.webhookDelivery(id: deliveryID), caller?.canAccess(tenant: delivery.tenant) ?? true else {
+        guard let delivery = try await backend.webhooks.webhookDelivery(id: deliveryID), caller?.canAccess(tenant: delivery.tenant) ?? true else {
             throw Self.deliveryNotFound(deliveryID)
         }
-        guard let again = try await store.redeliverWebhook(id: delivery.id, now: clock.now()) else {
+        guard let again = try await backend.webhooks.redeliverWebhook(id: delivery.id, now: clock.now()) else {
             throw Self.deliveryNotFound(deliveryID)
         }
         await notifier.notify([.eventsAppended])

@@ -21,7 +21,7 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.debug(
                     "request rejected",
                     metadata: ["status": "\(problem.status.code)", "problem": "\(problem.problem.type)"])
-            } else if let store = conveyor.store as? any StoreDiagnostics, store.isOutOfSpace(error) {
+            } else if conveyor.backend.diagnostics.isOutOfSpace(error) {
                 // Not a bug of ours nor the client's: the operator must free space. Reads
                 // go on; writes succeed again as soon as there is room.
                 conveyor.writeHealth.recordOutOfSpace(at: Date())

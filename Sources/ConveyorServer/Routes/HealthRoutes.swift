@@ -24,7 +24,7 @@ struct HealthRoutes {
     /// The store answers, its schema is current and writes have not lately failed for lack
     /// of space, so traffic may be routed here.
     @Sendable func ready(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        guard await conveyor.store.isReady() else {
+        guard await conveyor.backend.lifecycle.isReady() else {
             throw ProblemError.unavailable(
                 "The job store is not ready: it does not answer, or its schema is not migrated. Check the database and run the migrations; this endpoint turns ready on its own once they are fixed.")
         }

@@ -23,9 +23,9 @@ struct DatabaseOptions: ParsableArguments {
         var logger = Logger(label: "conveyor.admin")
         logger.logLevel = .warning
         let backend = try location.openBackend(logger: logger)
-        let credentials = backend.credentialStore()
+        let credentials = try backend.requireCredentials()
         return try await backend.withServices {
-            try await backend.store.migrate()
+            try await backend.lifecycle.migrate()
             try await credentials.prepareCredentials()
             return try await body(credentials)
         }

@@ -35,20 +35,20 @@ struct BenchCommand: AsyncParsableCommand {
         let infrastructure = ServiceGroup(
             services: producer.services + (location.isPostgres ? consumer.services : []), logger: logger)
         let infrastructureRun = Task { try await infrastructure.run() }
-        try await producer.store.migrate()
+        try await producer.lifecycle.migrate()
 
         // A queue of its own, so earlier runs against the same database do not count.
         let queue = "bench-\(JobID.make().suffix(8))"
         let probe = StartProbe()
         var registry = JobRegistry()
         registry.register(BenchJob(probe: probe))
-        let enqueuer = Conveyor(store: producer.store, registry: registry, notifier: producer.notifier, logger: logger)
-        let runner = Conveyor(store: consumer.store, registry: registry, notifier: consumer.notifier, logger: logger)
+        let enqueuer = Conveyor(backend: producer, registry: registry, logger: logger)
+        let runner = Conveyor(backend: consumer, registry: registry, logger: logger)
         let job = EnqueueRequest(type: BenchJob.type, queue: queue, payload: [:])
         if keys > 0 && keyLimit != 0 {
             // Caps on every key make each claim take the fair path: the cost being measured.
             let settings = QueueSettings(fair: true, keyConcurrencyLimit: keyLimit)
-            try await producer.store.setQueueSettings(settings, queue: queue, now: Date())
+            try await producer.flowControl.setQueueSettings(settings, queue: queue, now: Date())
         }
 
         print("machine: \(MachineDescription.current)")
@@ -73,20 +73,20 @@ struct BenchCommand: AsyncParsableCommand {
         // 2. Drain with in-process workers.
         let engine = ConveyorEngine(
             conveyor: runner, queues: [QueueWorkerConfiguration(queue: queue, concurrency: concurrency)],
-            elector: consumer.elector("bench"))
+            elector: consumer.elector(holder: "bench", role: "maintenance"))
         let group = ServiceGroup(services: [engine], logger: logger)
         let engineRun = Task { try await group.run() }
-        let eventsBefore = try await consumer.store.readEvents(EventQuery(limit: 0)).head
+        let eventsBefore = try await consumer.events.readEvents(EventQuery(limit: 0)).head
         let drainStart = ContinuousClock.now
         // Counting in the store is itself a scan; wait on the handlers, then confirm.
         await probe.waitForCount(jobs)
-        while try await succeeded(consumer.store, queue: queue) < jobs {
+        while try await succeeded(consumer.jobs, queue: queue) < jobs {
             try await Task.sleep(for: .milliseconds(2))
         }
         let drainSeconds = drainStart.duration(to: .now).seconds
         print(String(format: "processed: %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / drainSeconds, jobs, drainSeconds))
         // Every claim and every outcome appends to the event log in its own transaction.
-        let eventsWritten = try await consumer.store.readEvents(EventQuery(limit: 0)).head - eventsBefore
+        let eventsWritten = try await consumer.events.readEvents(EventQuery(limit: 0)).head - eventsBefore
         print(
             String(
                 format: "events:    %8.0f events/s written during the drain  (%d events)", Double(eventsWritten) / drainSeconds,

@@ -11,9 +11,9 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try engine.databaseLocation()
         let backend = try database.openBackend(logger: Logger(label: "conveyor.migrate"))
-        let credentials = backend.credentialStore()
+        let credentials = try backend.requireCredentials()
         try await backend.withServices {
-            try await backend.store.migrate()
+            try await backend.lifecycle.migrate()
             try await credentials.prepareCredentials()
         }
         print("migrations applied to \(database)")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ConveyorCore
-import ConveyorPostgres
 import ConveyorWebhooks
 import Foundation
 
@@ -64,10 +63,7 @@ extension Runtime {
     /// The webhook dispatcher (on one node: the `webhooks` leader role on PostgreSQL) and sender.
     func webhookService(settings: WebhookSettings) -> WebhookService {
         let owner = ConveyorEngine.defaultOwner()
-        var elector: any LeaderElector = SoleLeader()
-        if let store = conveyor.store as? PostgresJobStore {
-            elector = PostgresLeaderElector(client: store.client, holder: owner, role: "webhooks", logger: logger)
-        }
+        let elector = conveyor.backend.elector(holder: owner, role: "webhooks")
         return WebhookService(conveyor: conveyor, settings: settings, elector: elector, owner: owner)
     }
 }

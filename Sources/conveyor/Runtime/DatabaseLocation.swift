@@ -45,14 +45,8 @@ enum DatabaseLocation: CustomStringConvertible {
     /// Opens the store and what goes with it. The caller runs `services` first, then migrates.
     func openBackend(logger: Logger) throws -> Backend {
         switch self {
-        case .sqlite(let path):
-            return Backend(store: try SQLiteJobStore(path: path), notifier: LocalNotifier(), services: []) { _ in SoleLeader() }
-        case .postgres(let url):
-            let store = try PostgresJobStore(url: url, logger: logger)
-            let notifier = PostgresNotifier(client: store.client, logger: logger)
-            return Backend(store: store, notifier: notifier, services: [store, notifier]) { holder in
-                PostgresLeaderElector(client: store.client, holder: holder, logger: logger)
-            }
+        case .sqlite(let path): try SQLiteBackend.open(path: path)
+        case .postgres(let url): try PostgresBackend.open(url: url, logger: logger)
         }
     }
 
@@ -65,23 +59,10 @@ enum DatabaseLocation: CustomStringConvertible {
     }
 }
 
-/// A store with its notifier, its leader election, and the services they need running.
-struct Backend {
-    let store: any JobStore
-    let notifier: any Notifier
-    /// Long-running parts (a connection pool, a LISTEN loop) that must run before and
-    /// stop after everything that uses the store.
-    let services: [any Service]
-    let elector: @Sendable (_ holder: String) -> any LeaderElector
-
-    /// Runs `body` with the backend's services running, for one-shot commands.
-    func withServices<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        guard !services.isEmpty else { return try await body() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            for service in services { group.addTask { try await service.run(); return nil } }
-            let result = try await body()
-            group.cancelAll()
-            return result
-        }
+extension Backend {
+    /// The credential store, which both built-in drivers keep beside their jobs.
+    func requireCredentials() throws -> any CredentialStore {
+        guard let credentials else { throw ValidationError("This database keeps no tenants or API keys.") }
+        return credentials
     }
 }

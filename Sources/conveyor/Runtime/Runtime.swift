@@ -32,8 +32,7 @@ struct Runtime {
         let database = try options.databaseLocation()
         let backend = try database.openBackend(logger: logger)
         let conveyor = Conveyor(
-            store: backend.store, registry: handlers, notifier: backend.notifier,
-            metricsFactory: MetricsSystem.factory, logger: logger, credentials: backend.credentialStore(),
+            backend: backend, registry: handlers, metricsFactory: MetricsSystem.factory, logger: logger,
             maxQueues: try options.maxQueuesValue())
         return Runtime(
             conveyor: conveyor, registry: registry, logger: logger, database: database, backend: backend,
@@ -44,7 +43,7 @@ struct Runtime {
     func engine(queues: [QueueWorkerConfiguration], settings: ConfiguredQueues?) -> ConveyorEngine {
         let owner = ConveyorEngine.defaultOwner()
         return ConveyorEngine(
-            conveyor: conveyor, queues: queues, maintenance: maintenance, elector: backend.elector(owner),
+            conveyor: conveyor, queues: queues, maintenance: maintenance, elector: backend.elector(holder: owner, role: "maintenance"),
             migrateOnStart: true, owner: owner, queueSettings: settings)
     }
 

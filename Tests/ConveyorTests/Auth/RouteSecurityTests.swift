@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Prometheus
+import ConveyorSQLite
 import Testing
 
 @testable import ConveyorServer
@@ -160,7 +161,7 @@ extension AuthTests {
             static func seedEventBus(_ conveyor: Conveyor, tenant: String) async throws -> (Trigger, Int64) {
                 _ = try await conveyor.saveTopicSchema(topic: "entry.saved", schema: ["type": "object"])
                 let trigger = try await conveyor.createTrigger(TriggerRequest(topic: "entry.*", job: TriggerJob(type: "echo"), tenant: tenant))
-                let store = conveyor.store
+                let store = conveyor.backend.eventBus
                 let event = try await conveyor.publish(PublishEventRequest(topic: "entry.saved", tenant: tenant)).event
                 _ = try await store.registerGroup(GroupRegistration(name: "audit", topic: TopicFilter("*")), now: Date())
                 let lease = try #require(try await store.acquireGroupLease(group: "audit", owner: "w", until: Date(), now: Date()))
@@ -185,7 +186,7 @@ extension AuthTests {
 
         @Test func everyRegisteredRouteDeclaresItsScope() throws {
             let harness = ServerConfiguration()
-            let conveyor = Conveyor(store: UnusedStore(), registry: JobRegistry())
+            let conveyor = Conveyor(store: try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite")), registry: JobRegistry())
             let routes = buildRoutes(
                 conveyor: conveyor, configuration: harness, registry: PrometheusCollectorRegistry(), auth: .development,
                 events: EventTailer(conveyor: conveyor), surface: .all)
@@ -357,26 +358,3 @@ extension AuthTests {
     }
 }
 
-/// A store for tests that only build routes and never call them.
-struct UnusedStore: JobStore {
-    func migrate() async throws {}
-    func isReady() async -> Bool { false }
-    func insertJobs(_ jobs: [NewJob]) async throws -> [InsertResult] { [] }
-    func job(id: String) async throws -> Job? { nil }
-    func listJobs(_ query: JobQuery) async throws -> JobPage { JobPage(jobs: [], nextCursor: nil) }
-    func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob] { [] }
-    func extendLeases(_ leases: [LeaseKey], owner: String, until: Date) async throws -> LeaseReport { LeaseReport() }
-    func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int { 0 }
-    func cancelJob(id: String, now: Date) async throws -> CancelResult { throw ConveyorError.notFound(job: id) }
-    func retryJob(id: String, now: Date) async throws -> Job { throw ConveyorError.notFound(job: id) }
-    func mergeMetadata(id: String, patch: JSONValue) async throws -> Job { throw ConveyorError.notFound(job: id) }
-    func queueStats(now: Date) async throws -> [QueueStats] { [] }
-    func stageDueJobs(now: Date, limit: Int) async throws -> Set<String> { [] }
-    func nextWaitingRunAt() async throws -> Date? { nil }
-    func rescueExpiredLeases(now: Date, limit: Int) async throws -> Set<String> { [] }
-    func pruneJobs(succeededBefore: Date, failedBefore: Date, limit: Int) async throws -> Int { 0 }
-    func readEvents(_ query: EventQuery) async throws -> EventPage {
-        EventPage(events: [], nextAfter: 0, head: 0, prunedThrough: 0)
-    }
-    func pruneEvents(before: Date, limit: Int) async throws -> Int { 0 }
-}

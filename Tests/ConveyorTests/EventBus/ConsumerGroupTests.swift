@@ -1,5 +1,6 @@
 import ConveyorCore
 import Foundation
+import ConveyorSQLite
 import Testing
 
 extension EventBusTests {
@@ -25,7 +26,7 @@ extension EventBusTests {
             try await waitUntil("every event delivered") { await seen.ids.count >= 40 }
             // The cursor is committed once a batch is done, just after its last handler.
             try await waitUntil("the cursor past the last event") {
-                try await conveyor.store.consumerGroup("indexer")?.cursor ?? 0 >= published.last!.id
+                try await conveyor.backend.eventBus.consumerGroup("indexer")?.cursor ?? 0 >= published.last!.id
             }
             await running.stop()
             #expect(Set(await seen.ids) == Set(published.map(\.id)))
@@ -81,7 +82,7 @@ extension EventBusTests {
             let seen = Deliveries()
             let running = RunningConsumer.start(
                 try conveyor.subscribe(topic: "job.*", group: "audit", options: testConsumerOptions()) { await seen.record($0) })
-            try await waitUntil("the group to exist") { try await conveyor.store.consumerGroup("audit")?.leaseOwner != nil }
+            try await waitUntil("the group to exist") { try await conveyor.backend.eventBus.consumerGroup("audit")?.leaseOwner != nil }
             let job = try await conveyor.enqueue([EnqueueRequest(type: "echo", payload: ["text": "hi"])])[0].job
             _ = try await conveyor.cancel(id: job.id)
             try await waitUntil("both job events") { await seen.ids.count == 2 }
@@ -148,8 +149,9 @@ extension EventBusTests {
             let clock = ManualClock()
             let database = try await ReopenableStore.make(kind)
             // Two nodes: each its own store (pool) and Conveyor on the same database.
-            let nodeA = Conveyor.forBus(try await database.open(), clock: clock)
-            let nodeB = Conveyor.forBus(try await database.open(), clock: clock)
+            let (storeA, storeB) = (try await database.open(), try await database.open())
+            let nodeA = Conveyor.forBus(storeA, clock: clock)
+            let nodeB = Conveyor.forBus(storeB, clock: clock)
             let seen = Deliveries()
             let lease = Duration.seconds(3)
             func consumer(_ node: Conveyor, _ name: String) throws -> EventConsumer {
@@ -158,17 +160,17 @@ extension EventBusTests {
                 }
             }
             let a = RunningConsumer.start(try consumer(nodeA, "a"))
-            try await waitUntil("a to hold the lease") { try await nodeA.store.consumerGroup("sync")?.leaseOwner == "a" }
+            try await waitUntil("a to hold the lease") { try await storeA.consumerGroup("sync")?.leaseOwner == "a" }
             let b = RunningConsumer.start(try consumer(nodeB, "b"))
             let firstBatch = try await nodeA.publishMany(10)
             try await waitUntil("the first batch") { await seen.ids.count >= 10 }
             // b ran all along, and delivered nothing: the group has one active consumer.
             try await Task.sleep(for: .milliseconds(300))
             #expect(await seen.consumers == ["a"])
-            #expect(try await nodeB.store.consumerGroup("sync")?.leaseOwner == "a")
+            #expect(try await storeB.consumerGroup("sync")?.leaseOwner == "a")
 
             try await waitUntil("a to commit the first batch") {
-                try await nodeA.store.consumerGroup("sync")?.cursor ?? 0 >= firstBatch.last!.id
+                try await storeA.consumerGroup("sync")?.cursor ?? 0 >= firstBatch.last!.id
             }
             // a dies without releasing its lease. Until the lease expires nobody delivers.
             await a.die()
@@ -181,7 +183,7 @@ extension EventBusTests {
             #expect(Set(await seen.ids) == Set((firstBatch + secondBatch).map(\.id)))
             let byB = await seen.events.filter { $0.consumer == "b" }.map(\.event.id)
             #expect(Set(byB) == Set(secondBatch.map(\.id)), "b starts at a's cursor")
-            let group = try #require(try await nodeB.store.consumerGroup("sync"))
+            let group = try #require(try await storeB.consumerGroup("sync"))
             #expect(group.fence == 2)
         }
 
@@ -206,7 +208,7 @@ extension EventBusTests {
         }
 
         @Test func subscribingValidatesItsArguments() throws {
-            let conveyor = Conveyor.forBus(UnusedStore())
+            let conveyor = Conveyor.forBus(try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite")))
             var options = ConsumerOptions()
             options.maxAttempts = 0
             #expect {

@@ -12,7 +12,7 @@ import Testing
 /// A database that can be opened again, as a restarted process would: the same SQLite
 /// file, or the same PostgreSQL database through a new pool.
 struct ReopenableStore: Sendable {
-    let open: @Sendable () async throws -> any JobStore
+    let open: @Sendable () async throws -> any StoreDriver
 
     static func make(_ kind: StoreKind) async throws -> ReopenableStore {
         switch kind {
@@ -73,7 +73,7 @@ struct RunningConsumer {
 
 extension Conveyor {
     /// A Conveyor over `store` for event bus tests: quiet, on a manual clock.
-    static func forBus(_ store: any JobStore, clock: ManualClock = ManualClock(), registry: JobRegistry = JobRegistry()) -> Conveyor {
+    static func forBus(_ store: any StoreDriver, clock: ManualClock = ManualClock(), registry: JobRegistry = JobRegistry()) -> Conveyor {
         var logger = Logger(label: "test.bus")
         logger.logLevel = .critical
         return Conveyor(store: store, registry: registry, clock: clock, logger: logger)

@@ -12,7 +12,7 @@ extension EventBusTests {
 
         /// A group `g` with two dead letters, made through the store as a consumer would.
         func seedDeadLetters(_ h: ServerHarness) async throws -> [LogEvent] {
-            let store = h.conveyor.store
+            let store = h.conveyor.backend.eventBus
             let events = try await h.conveyor.publishMany(3)
             _ = try await store.registerGroup(GroupRegistration(name: "trigger:t", topic: TopicFilter("entry.*"), start: .earliest), now: t0)
             let lease = try #require(try await store.acquireGroupLease(group: "trigger:t", owner: "w", until: t0.addingTimeInterval(60), now: t0))

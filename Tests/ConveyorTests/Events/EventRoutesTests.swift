@@ -42,7 +42,7 @@ import Testing
         try await h.run { client in
             for text in ["a", "b", "c"] { _ = try await client.enqueue(#"{"type":"echo","payload":{"text":"\#(text)"}}"#) }
             let all = try await client.send(.get, "/v1/events").decode(EventPage.self)
-            _ = try await h.conveyor.store.pruneEvents(before: Date().addingTimeInterval(60), limit: 2)
+            _ = try await h.conveyor.backend.events.pruneEvents(before: Date().addingTimeInterval(60), limit: 2)
             let gone = try await client.send(.get, "/v1/events?after=\(all.events[0].id)")
             #expect(gone.status == .gone)
             #expect(gone.headers[.contentType] == "application/problem+json")

@@ -6,7 +6,7 @@ import Testing
 
 /// Opens a breaker of `type` and `key` for `tenant` straight through the store: one job
 /// claimed and failed against a threshold of 1.
-func openCircuit(_ store: any JobStore, type: String = EchoJob.type, key: String, tenant: String = "default") async throws {
+func openCircuit(_ store: any StoreDriver, type: String = EchoJob.type, key: String, tenant: String = "default") async throws {
     let now = Date()
     var job = NewJob(
         type: type, queue: "breakers-\(key)-\(tenant)", payload: ["text": "x"], runAt: now.addingTimeInterval(-1), tenant: tenant,

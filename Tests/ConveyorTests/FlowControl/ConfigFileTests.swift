@@ -31,8 +31,8 @@ struct ConfigFileTests {
 
     @Test(arguments: StoreKind.allCases)
     func applyingReplacesListedQueuesAndNeverUnpauses(kind: StoreKind) async throws {
-        let conveyor = Conveyor(store: try await kind.make(), registry: JobRegistry())
-        let store = conveyor.store
+        let store = try await kind.make()
+        let conveyor = Conveyor(store: store, registry: JobRegistry())
         let now = Date()
         try await store.setQueueSettings(QueueSettings(concurrencyLimit: 7, keyConcurrencyLimit: 2), queue: "scrape", now: now)
         try await store.setQueuePaused(queue: "scrape", paused: true, now: now)

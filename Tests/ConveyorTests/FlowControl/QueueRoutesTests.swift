@@ -14,7 +14,7 @@ import Testing
 struct FlowRouteHarness: Sendable {
     let conveyor: Conveyor
     let registry: PrometheusCollectorRegistry
-    var store: any JobStore { conveyor.store }
+    let store: any StoreDriver
 
     init(_ kind: StoreKind) async throws {
         var jobs = JobRegistry()
@@ -22,8 +22,9 @@ struct FlowRouteHarness: Sendable {
         registry = PrometheusCollectorRegistry()
         var logger = Logger(label: "test.flow-routes")
         logger.logLevel = .critical
+        store = try await kind.make()
         conveyor = Conveyor(
-            store: try await kind.make(), registry: jobs, metricsFactory: PrometheusMetricsFactory(registry: registry),
+            store: store, registry: jobs, metricsFactory: PrometheusMetricsFactory(registry: registry),
             logger: logger)
     }
 
@@ -215,7 +216,7 @@ struct QueueRoutesTests {
 struct QueueRoutesClientTests {
     @Test func clientPatchesPausesAndResetsWithTheSameDTOs() async throws {
         let h = try await ServerHarness()
-        try await openCircuit(h.conveyor.store, key: "site-a")
+        try await openCircuit(h.store, key: "site-a")
         try await h.withClient { client in
             var detail = try await client.updateQueue(
                 "mail", settings: QueueSettingsPatch(concurrencyLimit: .set(4), keyRateLimit: .set(RateLimit(count: 10, periodSeconds: 60))))

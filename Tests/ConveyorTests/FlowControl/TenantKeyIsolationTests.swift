@@ -20,7 +20,7 @@ struct TenantKeyIsolationTests {
         return [hostile, own]
     }
 
-    func claim(_ store: any JobStore, _ limit: Int = 10, at: Date? = nil) async throws -> [ClaimedJob] {
+    func claim(_ store: any StoreDriver, _ limit: Int = 10, at: Date? = nil) async throws -> [ClaimedJob] {
         let now = at ?? t0
         return try await store.claimJobs(queue: "default", limit: limit, owner: "w", leaseUntil: now.addingTimeInterval(30), now: now)
     }

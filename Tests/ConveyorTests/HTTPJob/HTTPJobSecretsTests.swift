@@ -221,7 +221,7 @@ import Testing
         }
         _ = try await conveyor.putSecret(name: "shared", value: "a-value", as: a)
         #expect(try await conveyor.listSecrets(as: b).isEmpty)
-        #expect(try await conveyor.tenantSecrets("b")?.value(named: "shared") == nil)
+        #expect(try await conveyor.tenantSecrets("b").value(named: "shared") == nil)
         do {
             try await conveyor.deleteSecret(name: "shared", as: b)
             Issue.record("deleted another tenant's secret")

@@ -56,7 +56,7 @@ struct InboundHarness: Sendable {
 
     /// Every event on `inbound.*`.
     func inboundEvents() async throws -> [ConveyorCore.LogEvent] {
-        try await conveyor.store.readEvents(EventQuery(after: 0, topic: try TopicFilter("inbound.*"), limit: 1000)).events
+        try await conveyor.backend.events.readEvents(EventQuery(after: 0, topic: try TopicFilter("inbound.*"), limit: 1000)).events
     }
 
     func jobs() async throws -> [Job] {

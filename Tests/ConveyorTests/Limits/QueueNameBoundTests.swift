@@ -66,7 +66,7 @@ extension ServerTests {
             let conveyor = try await Self.conveyor(.sqlite, maxQueues: 2, registry: registry)
             // Queues made before the bound (straight into the store) exceed it.
             for queue in ["q1", "q2", "q3", "q4", "q5"] {
-                _ = try await conveyor.store.insertJobs([
+                _ = try await conveyor.backend.jobs.insertJobs([
                     NewJob(type: "echo", queue: queue, payload: ["text": "x"], runAt: Date(), createdAt: Date())
                 ])
             }

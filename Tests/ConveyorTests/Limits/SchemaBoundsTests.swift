@@ -54,7 +54,7 @@ extension ServerTests {
         /// hold a publish: matching stops when the document's budget is spent.
         @Test(.timeLimit(.minutes(1))) func aStoredCatastrophicPatternIsStoppedByTheBudget() async throws {
             let h = try await ServerHarness()
-            _ = try await h.conveyor.store.saveTopicSchema(
+            _ = try await h.conveyor.backend.eventBus.saveTopicSchema(
                 TopicSchema(
                     topic: "entry.saved",
                     schema: ["type": "object", "properties": ["title": ["type": "string", "pattern": "^(a+)+$"]]],

@@ -109,12 +109,12 @@ struct PostgresJobStoreTests {
             runAt: now, maxAttempts: 5, backoff: .list(seconds: [1.5, 60]), timeoutSeconds: 2.25,
             idempotencyKey: "key-1", tags: ["a", "b c", "ü"], tenant: "acme", metadata: ["owner": "ops", "n": 3],
             createdAt: now, workflowID: "wf", step: "s1", rerunOf: "r0", createdBy: "key:k1")
-        for store in [sqlite, postgres] as [any JobStore] {
+        for store in [sqlite, postgres] as [any StoreDriver] {
             _ = try await store.insertJobs([new])
         }
         let error = AttemptError(attempt: 1, message: "boom ✗", type: "Boom", at: now.addingTimeInterval(0.123))
         var finals: [Job] = []
-        for store in [sqlite, postgres] as [any JobStore] {
+        for store in [sqlite, postgres] as [any StoreDriver] {
             let claimed = try await store.claimJobs(
                 queue: "q.1", limit: 1, owner: "w", leaseUntil: now.addingTimeInterval(30.007), now: now.addingTimeInterval(0.002))
             let c = try #require(claimed.first)

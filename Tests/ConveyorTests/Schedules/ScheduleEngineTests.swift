@@ -6,7 +6,7 @@ import Testing
 
 /// A conveyor over a fresh store with a manual clock, and schedulers to tick by hand.
 struct ScheduleWorld {
-    let store: any JobStore
+    let store: any StoreDriver
     let clock: ManualClock
     let conveyor: Conveyor
 

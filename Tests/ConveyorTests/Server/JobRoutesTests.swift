@@ -57,7 +57,7 @@ extension ServerTests {
                 let job = try await client.enqueue(Self.echo)
                 // Claiming through the store stands in for a worker; no engine runs here.
                 let now = Date()
-                let claimed = try await harness.conveyor.store.claimJobs(
+                let claimed = try await harness.conveyor.backend.claims.claimJobs(
                     queue: "default", limit: 1, owner: "test", leaseUntil: now.addingTimeInterval(60), now: now)
                 #expect(claimed.map(\.id) == [job.id])
 

@@ -68,7 +68,7 @@ extension ServerTests {
                 #expect(problem.detail.contains("migrat"))
                 // Liveness does not depend on the store.
                 #expect(try await client.send(.get, "/healthz").status == .ok)
-                try await harness.conveyor.store.migrate()
+                try await harness.conveyor.backend.lifecycle.migrate()
                 #expect(try await client.send(.get, "/readyz").status == .ok)
             }
         }

@@ -29,12 +29,14 @@ struct EchoJob: JobHandler {
 /// in the state a test put it in.
 struct ServerHarness: Sendable {
     let conveyor: Conveyor
+    /// The store under `conveyor`, for tests that set a state up directly.
+    let store: SQLiteJobStore
     let registry: PrometheusCollectorRegistry
     let configuration: ServerConfiguration
 
     /// - Parameter migrate: false leaves the schema missing, which `/readyz` must report.
     init(maxBodyBytes: Int = 1_048_576, queues: [String] = ["default"], migrate: Bool = true) async throws {
-        let store = try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite"))
+        store = try SQLiteJobStore(path: TestFiles.temporaryPath("sqlite"))
         if migrate { try await store.migrate() }
         var jobs = JobRegistry()
         jobs.register(EchoJob())

@@ -16,7 +16,7 @@ extension ServerTests {
     struct StoreFull {
         @Test func writesAnswer507AndReadinessSaysWhyUntilSpaceReturns() async throws {
             let h = try await ServerHarness()
-            let store = try #require(h.conveyor.store as? SQLiteJobStore)
+            let store = h.store
             try await h.run { client in
                 let first = try await client.send(.post, "/v1/jobs", json: #"{"type":"echo","payload":{"text":"fits"}}"#)
                 #expect(first.status == .created)

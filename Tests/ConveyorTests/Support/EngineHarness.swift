@@ -60,7 +60,7 @@ actor StartLog {
 
 /// A running engine on a fresh SQLite store, with a manual clock for timestamps.
 struct EngineHarness {
-    let store: any JobStore
+    let store: any StoreDriver
     let conveyor: Conveyor
     let clock: ManualClock
     let starts: StartLog
@@ -71,7 +71,7 @@ struct EngineHarness {
         kind: StoreKind = .sqlite, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
         circuitBreaker: CircuitBreakerPolicy? = nil, pollInterval: Duration = .milliseconds(50),
         queueSettings: [String: QueueSettingsPatch]? = nil,
-        before: (any JobStore, ManualClock) async throws -> Void = { _, _ in }
+        before: (any StoreDriver, ManualClock) async throws -> Void = { _, _ in }
     ) async throws -> EngineHarness {
         let store = try await kind.make()
         let clock = ManualClock()

@@ -15,7 +15,7 @@ struct WebhookHarness {
     let settings: WebhookSettings
     let dispatcher: WebhookDispatcher
     let sender: WebhookSender
-    var store: any JobStore { conveyor.store }
+    let store: any StoreDriver
 
     /// Loopback is allowed by default: the receiver lives there.
     static let loopbackAllowed = WebhookSettings(targets: OutboundTargetPolicy(allowHosts: ["127.0.0.1"], allowOption: "--webhook-allow-host"))
@@ -27,7 +27,8 @@ struct WebhookHarness {
         var logger = Logger(label: "test.webhooks")
         logger.logLevel = .critical
         clock = ManualClock(Date().truncatedToMilliseconds)
-        conveyor = Conveyor(store: try await kind.make(), registry: JobRegistry(), clock: clock, logger: logger)
+        store = try await kind.make()
+        conveyor = Conveyor(store: store, registry: JobRegistry(), clock: clock, logger: logger)
         self.settings = settings
         dispatcher = WebhookDispatcher(conveyor: conveyor)
         sender = WebhookSender(

@@ -58,7 +58,7 @@ actor StepControl {
 
 /// A running engine (workers and maintenance, so the workflow advancer) on a fresh store.
 struct WorkflowHarness {
-    let store: any JobStore
+    let store: any StoreDriver
     let conveyor: Conveyor
     let control: StepControl
     let group: ServiceGroup
@@ -79,7 +79,7 @@ struct WorkflowHarness {
 
     /// - Parameter before: runs on the migrated store before the engine starts.
     static func start(
-        kind: StoreKind, before: (any JobStore, StepControl) async throws -> Void = { _, _ in }
+        kind: StoreKind, before: (any StoreDriver, StepControl) async throws -> Void = { _, _ in }
     ) async throws -> WorkflowHarness {
         let store = try await kind.make()
         let control = StepControl()

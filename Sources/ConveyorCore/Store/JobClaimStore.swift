@@ -1,0 +1,31 @@
+import Foundation
+
+/// The worker's slice of the store: claim due jobs under a lease, keep the lease alive,
+/// write outcomes. The hot path; each driver hand-tunes these statements.
+///
+/// Writes are fenced by ``LeaseKey``: a late write from a worker whose lease expired (the
+/// job was rescued, or finished elsewhere) changes nothing.
+public protocol JobClaimStore: Sendable {
+    /// Moves up to `limit` due jobs of `queue` to `running` under a lease held by `owner`,
+    /// highest priority first, then oldest `run_at`, then id.
+    func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob]
+
+    /// Extends the leases `owner` still holds. Reports which of them were asked to cancel
+    /// and which are no longer held (rescued, or finished elsewhere).
+    func extendLeases(_ leases: [LeaseKey], owner: String, until: Date) async throws -> LeaseReport
+
+    /// Writes many outcomes in one transaction. Outcomes whose lease no longer matches
+    /// are skipped; the return value counts those applied.
+    @discardableResult
+    func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int
+}
+
+public struct LeaseReport: Sendable, Equatable {
+    public var cancelRequested: Set<LeaseKey>
+    public var lost: Set<LeaseKey>
+
+    public init(cancelRequested: Set<LeaseKey> = [], lost: Set<LeaseKey> = []) {
+        self.cancelRequested = cancelRequested
+        self.lost = lost
+    }
+}
