@@ -153,10 +153,10 @@ public final class WebhookSender: Sendable {
             latencyMs: Int((latency.seconds * 1000).rounded()), response: result.response,
             error: result.error ?? (result.succeeded ? nil : "status \(result.statusCode ?? 0)"), nextAttemptAt: next)
         do {
-            let store = conveyor.backend
+            let backend = conveyor.backend
             let disableAfter = settings.disableAfter
             let record = try await withDeadline(.seconds(15), "recording a webhook attempt") {
-                try await store.webhooks.recordWebhookAttempt(
+                try await backend.webhooks.recordWebhookAttempt(
                     deliveryID: delivery.id, owner: self.owner, attempt: attempt, outcome: outcome, disableAfter: disableAfter, now: now)
             }
             if record == nil {

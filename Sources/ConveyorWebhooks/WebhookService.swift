@@ -21,10 +21,10 @@ public final class WebhookService: Service {
     }
 
     public func run() async throws {
-        let (sender, dispatcher, elector, store) = (sender, dispatcher, elector, dispatcher.conveyor.backend)
+        let (sender, dispatcher, elector, backend) = (sender, dispatcher, elector, dispatcher.conveyor.backend)
         await cancelWhenGracefulShutdown {
             // The engine migrates at start; wait for the schema rather than log failures meanwhile.
-            while !Task.isCancelled, await !store.lifecycle.isReady() { try? await Task.sleep(for: .milliseconds(200)) }
+            while !Task.isCancelled, await !backend.lifecycle.isReady() { try? await Task.sleep(for: .milliseconds(200)) }
             await withDiscardingTaskGroup { group in
                 group.addTask { await elector.whileLeader { await dispatcher.run() } }
                 group.addTask { await sender.run() }

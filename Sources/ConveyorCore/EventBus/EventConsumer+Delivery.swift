@@ -6,7 +6,7 @@ extension EventConsumer {
     /// Reads, delivers and commits batch after batch; waits for a wake-up when caught up.
     /// Returns or throws when cancelled, and throws ``LeaseLost`` when a fenced write fails.
     func consume(_ lease: GroupLease, wakes: AsyncStream<Void>) async throws {
-        let store = conveyor.backend
+        let backend = conveyor.backend
         var cursor = lease.cursor
         var committed = cursor
         var lastCommit = ContinuousClock.now
@@ -14,7 +14,7 @@ extension EventConsumer {
         while !Task.isCancelled {
             try await replayPending(lease)
             let query = EventQuery(after: cursor, topic: topic, tenant: options.tenant, limit: options.batchSize)
-            let page = try await withDeadline(.seconds(10), "reading the event log") { try await store.events.readEvents(query) }
+            let page = try await withDeadline(.seconds(10), "reading the event log") { try await backend.events.readEvents(query) }
             var gap: EventGap?
             if page.prunedThrough > cursor {
                 // The pruner removed events this group never read: it fell behind the
@@ -28,7 +28,7 @@ extension EventConsumer {
             let next = max(cursor, page.nextAfter)
             let due = lastCommit.duration(to: .now) >= Self.idleCommitInterval
             if !page.events.isEmpty || gap != nil || (next > committed && due) {
-                guard try await store.eventBus.commitGroupCursor(lease, cursor: next, gap: gap, now: conveyor.clock.now()) else {
+                guard try await backend.eventBus.commitGroupCursor(lease, cursor: next, gap: gap, now: conveyor.clock.now()) else {
                     throw LeaseLost()
                 }
                 committed = next
@@ -101,9 +101,9 @@ extension EventConsumer {
     }
 
     private func deadLetter(_ event: LogEvent, _ failure: ReplayFailure, _ lease: GroupLease) async throws {
-        let store = conveyor.backend
+        let backend = conveyor.backend
         guard
-            try await store.eventBus.addDeadLetter(
+            try await backend.eventBus.addDeadLetter(
                 lease, event: event, attempts: failure.attempts, error: failure.error, now: conveyor.clock.now())
         else { throw LeaseLost() }
         logger.warning(
@@ -114,13 +114,13 @@ extension EventConsumer {
     /// Delivers the dead letters an operator asked to replay. One that fails every attempt
     /// again goes back to the dead letters, its attempts added up.
     private func replayPending(_ lease: GroupLease) async throws {
-        let store = conveyor.backend
-        let replays = try await store.eventBus.pendingReplays(group: group, limit: options.batchSize)
+        let backend = conveyor.backend
+        let replays = try await backend.eventBus.pendingReplays(group: group, limit: options.batchSize)
         for letter in replays {
             let failure = try await attempt(letter.event).map {
                 ReplayFailure(attempts: letter.attempts + $0.attempts, error: $0.error)
             }
-            guard try await store.eventBus.finishReplay(lease, id: letter.id, failure: failure, now: conveyor.clock.now()) else {
+            guard try await backend.eventBus.finishReplay(lease, id: letter.id, failure: failure, now: conveyor.clock.now()) else {
                 throw LeaseLost()
             }
             logger.info(

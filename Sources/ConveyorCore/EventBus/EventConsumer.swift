@@ -72,9 +72,9 @@ public final class EventConsumer: Service {
         }
         if let lease = held.withLock({ $0 }), releasesLeaseOnStop.load(ordering: .relaxed) {
             // Our task is cancelled by now: release from a fresh one so the query runs.
-            let store = conveyor.backend
+            let backend = conveyor.backend
             await Task {
-                _ = try? await withDeadline(.seconds(5), "releasing a group lease") { try await store.eventBus.releaseGroupLease(lease) }
+                _ = try? await withDeadline(.seconds(5), "releasing a group lease") { try await backend.eventBus.releaseGroupLease(lease) }
             }.value
         }
     }
@@ -118,10 +118,10 @@ public final class EventConsumer: Service {
     }
 
     private func acquire() async throws -> GroupLease? {
-        let (store, clock, options, group) = (conveyor.backend, conveyor.clock, options, group)
+        let (backend, clock, options, group) = (conveyor.backend, conveyor.clock, options, group)
         return try await withDeadline(options.leaseDuration / 3, "taking the group lease") {
             let now = clock.now()
-            return try await store.eventBus.acquireGroupLease(
+            return try await backend.eventBus.acquireGroupLease(
                 group: group, owner: options.owner, until: now.addingTimeInterval(options.leaseDuration.seconds), now: now)
         }
     }

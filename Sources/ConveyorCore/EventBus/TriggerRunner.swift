@@ -98,14 +98,14 @@ public final class TriggerRunner: Service {
     /// Creates the configured triggers that are missing; deletes config triggers that the
     /// configuration no longer lists.
     private func syncConfigured() async throws {
-        let store = conveyor.backend
+        let backend = conveyor.backend
         let ids = Set(configured.map(\.id))
-        for trigger in try await store.triggers.triggers() where trigger.source == "config" && !ids.contains(trigger.id) {
-            _ = try await store.triggers.deleteTrigger(id: trigger.id)
+        for trigger in try await backend.triggers.triggers() where trigger.source == "config" && !ids.contains(trigger.id) {
+            _ = try await backend.triggers.deleteTrigger(id: trigger.id)
             conveyor.logger.notice("config trigger removed", metadata: ["trigger": "\(trigger.id)", "topic": "\(trigger.topic)"])
         }
         for spec in configured {
-            let (trigger, created) = try await store.triggers.createTrigger(spec.trigger(at: conveyor.clock.now()))
+            let (trigger, created) = try await backend.triggers.createTrigger(spec.trigger(at: conveyor.clock.now()))
             if created {
                 conveyor.logger.notice(
                     "config trigger created", metadata: ["trigger": "\(trigger.id)", "topic": "\(trigger.topic)", "job_type": "\(trigger.job.type)"])

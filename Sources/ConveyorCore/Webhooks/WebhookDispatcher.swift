@@ -34,9 +34,9 @@ public final class WebhookDispatcher: Sendable {
     /// Dispatches one batch. Returns true when the log may hold more right now.
     @discardableResult
     public func tick() async throws -> Bool {
-        let store = conveyor.backend
-        let cursor = try await store.webhooks.webhookDispatchCursor()
-        let endpoints = try await store.webhooks.webhookEndpoints(tenant: nil)
+        let backend = conveyor.backend
+        let cursor = try await backend.webhooks.webhookDispatchCursor()
+        let endpoints = try await backend.webhooks.webhookEndpoints(tenant: nil)
         // Read only what some endpoint may want: nothing at all without endpoints (the
         // cursor just moves to the head), one topic or tenant when they all share it.
         let filters = Set(endpoints.flatMap(\.events))
@@ -47,11 +47,11 @@ public final class WebhookDispatcher: Sendable {
         let query = EventQuery(
             after: from, topic: filters.count == 1 ? try? TopicFilter(filters.first!) : nil,
             tenant: tenants.count == 1 ? tenants.first : nil, limit: endpoints.isEmpty ? 0 : batchSize)
-        let page = try await store.events.readEvents(query)
+        let page = try await backend.events.readEvents(query)
         guard page.nextAfter > cursor else { return false }
         // An endpoint made or changed while the log was read: look again before the cursor
         // moves, or the new endpoint's first events would be passed over.
-        let again = try await store.webhooks.webhookEndpoints(tenant: nil)
+        let again = try await backend.webhooks.webhookEndpoints(tenant: nil)
         guard again.map(\.id) == endpoints.map(\.id), again.map(\.events) == endpoints.map(\.events) else { return true }
         if page.prunedThrough > cursor {
             conveyor.logger.warning(
@@ -90,7 +90,7 @@ public final class WebhookDispatcher: Sendable {
             }
             if !due { return false }
         }
-        let created = try await store.webhooks.dispatchWebhookDeliveries(deliveries, cursor: page.nextAfter, now: conveyor.clock.now())
+        let created = try await backend.webhooks.dispatchWebhookDeliveries(deliveries, cursor: page.nextAfter, now: conveyor.clock.now())
         if created > 0 { onDispatched(created) }
         return full
     }
@@ -116,10 +116,10 @@ public final class WebhookDispatcher: Sendable {
             while !Task.isCancelled {
                 if lastPrune.duration(to: .now) > .seconds(60) {
                     lastPrune = .now
-                    let (store, before) = (conveyor.backend, conveyor.clock.now().addingTimeInterval(-retention.seconds))
+                    let (backend, before) = (conveyor.backend, conveyor.clock.now().addingTimeInterval(-retention.seconds))
                     do {
                         _ = try await withDeadline(.seconds(15), "pruning webhook deliveries") {
-                            try await store.webhooks.pruneWebhookDeliveries(before: before, limit: 10_000)
+                            try await backend.webhooks.pruneWebhookDeliveries(before: before, limit: 10_000)
                         }
                     } catch {
                         conveyor.logger.loopFailure("pruning webhook deliveries failed", error: error)
