@@ -164,7 +164,9 @@ struct EngineTests {
     func stalledJobOfADeadWorkerRunsAgain(kind: StoreKind) async throws {
         var stalled = ""
         // A worker that will never heartbeat claims the job before our engine starts, then "dies".
-        let h = try await EngineHarness.start(kind: kind) { store, clock in
+        // Our workers' lease outlasts the clock's jump below: a claim already under way when
+        // the clock moves carries the old time, and must not look expired after the jump.
+        let h = try await EngineHarness.start(kind: kind, lease: .seconds(120)) { store, clock in
             let now = clock.now()
             stalled = try await store.insertJobs([
                 NewJob(type: ScriptJob.type, payload: ["action": "ok"], runAt: now, createdAt: now)
