@@ -44,8 +44,9 @@ struct SendWelcomeEmail: JobHandler {
 struct ExampleServer {
     static func main() async throws {
         let logger = Logger(label: "example")
-        let store = try SQLiteJobStore(path: "./example.sqlite")
-        try await store.migrate()
+        // The embedded backend: one SQLite file for jobs, events, keys and secrets.
+        let backend = try SQLiteBackend.open(path: "./example.sqlite")
+        try await backend.lifecycle.migrate()
 
         var handlers = JobRegistry()
         handlers.register(SendWelcomeEmail())
@@ -53,7 +54,7 @@ struct ExampleServer {
         // The client is ours to shut down once the app stops.
         let outbound = OutboundHTTPClient(policy: OutboundTargetPolicy(allowLoopback: true))
         handlers.register(HTTPJob(client: outbound))
-        let conveyor = Conveyor(store: store, registry: handlers, logger: logger)
+        let conveyor = Conveyor(backend: backend, registry: handlers, logger: logger)
 
         // Jobs can be enqueued from Swift as well as over HTTP.
         try await conveyor.enqueue(SendWelcomeEmail.self, SendWelcomeEmail.Payload(to: "grace@example.com", name: "Grace"))
