@@ -29,6 +29,11 @@ extension PostgresJobStore {
 
     static func delivery(_ row: PostgresRow) throws -> WebhookDelivery {
         var c = PostgresJobRow.Columns(row)
+        return try delivery(&c)
+    }
+
+    /// The delivery from the next columns of a row (``deliveryColumns``).
+    static func delivery(_ c: inout PostgresJobRow.Columns) throws -> WebhookDelivery {
         let (id, endpointID, eventID, eventType, tenant) =
             (try c.next(String.self), try c.next(String.self), try c.next(Int64.self), try c.next(String.self), try c.next(String.self))
         let stateText = try c.next(String.self)
@@ -191,51 +196,44 @@ extension PostgresJobStore {
     ) async throws -> WebhookAttemptRecord? {
         let attemptJSON = try JSONB(encoding: [attempt])
         let at = PostgresTimestamp(now)
-        let (state, next): (String, PostgresTimestamp?) =
-            switch outcome {
-            case .succeeded: ("succeeded", nil)
-            case .retry(let date): ("pending", PostgresTimestamp(date))
-            case .failed: ("failed", nil)
-            }
-        let succeeded = outcome == .succeeded
+        // The delivery's state follows from the outcome alone (the plan's is the same), so
+        // it is written in the statement that also locks the endpoint.
+        let (state, next) = (outcome.deliveryState.rawValue, outcome.nextAttemptAt.map(PostgresTimestamp.init))
         return try await client.readCommittedTransaction(logger: logger) { db -> WebhookAttemptRecord? in
-            let updated = try await db.rows(
+            // Locks the endpoint row, so two senders recording attempts of one endpoint count
+            // one after the other, each from the count the other wrote.
+            let rows = try await db.rows(
                 """
-                UPDATE conveyor_webhook_deliveries SET state = \(state), next_attempt_at = \(next), tries = tries + 1,
-                    attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL,
-                    attempts = attempts || \(attemptJSON), updated_at = \(at)
-                WHERE id = \(deliveryID) AND state = 'pending' AND lease_owner = \(owner)
-                RETURNING endpoint_id
+                WITH d AS (
+                    UPDATE conveyor_webhook_deliveries SET state = \(state), next_attempt_at = \(next), tries = tries + 1,
+                        attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL,
+                        attempts = attempts || \(attemptJSON), updated_at = \(at)
+                    WHERE id = \(deliveryID) AND state = 'pending' AND lease_owner = \(owner)
+                    RETURNING \(unescaped: Self.deliveryColumns)
+                )
+                SELECT d.*, \(unescaped: Self.endpointColumns)
+                FROM d JOIN conveyor_webhook_endpoints e ON e.id = d.endpoint_id FOR UPDATE OF e
                 """, logger: logger)
-            guard let endpointID = try updated.first?.decode(String.self) else { return nil }
-            let counted = try await db.rows(
-                """
-                UPDATE conveyor_webhook_endpoints
-                SET consecutive_failures = CASE WHEN \(succeeded) THEN 0 ELSE consecutive_failures + 1 END
-                WHERE id = \(endpointID) RETURNING enabled, consecutive_failures
-                """, logger: logger)
-            var disabled = false
-            if !succeeded, let (enabled, failures) = try counted.first?.decode((Bool, Int).self), enabled, failures >= disableAfter,
-                var endpoint = try await fetchEndpoint(endpointID, on: db)
-            {
-                endpoint.enabled = false
-                endpoint.disabledReason = "\(failures) failed attempts in a row; the last: \(attempt.error ?? "status \(attempt.statusCode ?? 0)")"
-                endpoint.updatedAt = now
+            guard let row = rows.first else { return nil }
+            var c = PostgresJobRow.Columns(row)
+            let (delivery, current) = (try Self.delivery(&c), try Self.endpoint(&c))
+            let plan = try WebhookAttemptPlan.after(attempt, outcome: outcome, endpoint: current, disableAfter: disableAfter, now: now)
+            let endpoint = plan.endpoint
+            if endpoint != current {
                 try await db.rows(
                     """
-                    UPDATE conveyor_webhook_endpoints SET enabled = false, disabled_reason = \(endpoint.disabledReason), updated_at = \(at)
-                    WHERE id = \(endpointID)
+                    UPDATE conveyor_webhook_endpoints SET consecutive_failures = \(endpoint.consecutiveFailures),
+                        enabled = \(endpoint.enabled), disabled_reason = \(endpoint.disabledReason),
+                        updated_at = \(PostgresTimestamp(endpoint.updatedAt))
+                    WHERE id = \(endpoint.id)
                     """, logger: logger)
-                let data = String(decoding: try ConveyorJSON.encode(endpoint.masked()), as: UTF8.self)
-                try await db.rows(
-                    """
-                    SELECT conveyor_append_event(\(LogEvent.webhookEndpointDisabled), \(LogEvent.webhookEndpointDisabled), \(endpoint.id),
-                        \(endpoint.tenant), \(data)::json)
-                    """, logger: logger)
-                disabled = true
             }
-            guard let delivery = try await fetchDelivery(deliveryID, on: db) else { return nil }
-            return WebhookAttemptRecord(delivery: delivery, disabledEndpoint: disabled)
+            if let event = plan.event {
+                try await db.rows(
+                    "SELECT conveyor_append_event(\(event.type), \(event.topic), \(event.key), \(event.tenant), \(event.data)::json)",
+                    logger: logger)
+            }
+            return WebhookAttemptRecord(delivery: delivery, disabledEndpoint: plan.disablesEndpoint)
         }
     }
 

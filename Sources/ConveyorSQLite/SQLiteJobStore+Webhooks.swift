@@ -184,45 +184,34 @@ extension SQLiteJobStore {
     ) async throws -> WebhookAttemptRecord? {
         let attemptJSON = try SQLiteRow.json(attempt)
         let at = SQLiteRow.millis(now)
-        let (state, next): (String, Int64?) =
-            switch outcome {
-            case .succeeded: ("succeeded", nil)
-            case .retry(let date): ("pending", SQLiteRow.millis(date))
-            case .failed: ("failed", nil)
-            }
         return try await pool.write { db in
             guard
                 let endpointID = try String.fetchOne(
                     db, sql: "SELECT endpoint_id FROM webhook_deliveries WHERE id = ? AND state = 'pending' AND lease_owner = ?",
-                    arguments: [deliveryID, owner])
+                    arguments: [deliveryID, owner]),
+                let current = try Self.fetchEndpoint(db, id: endpointID)
             else { return nil }
+            // SQLite has one writer: the endpoint read here cannot change before the writes below.
+            let plan = try WebhookAttemptPlan.after(attempt, outcome: outcome, endpoint: current, disableAfter: disableAfter, now: now)
             try db.execute(
                 sql: """
                     UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, tries = tries + 1, attempt_count = attempt_count + 1,
                         lease_owner = NULL, lease_expires_at = NULL, attempts = json_insert(attempts, '$[#]', json(?)), updated_at = ?
                     WHERE id = ?
-                    """, arguments: [state, next, attemptJSON, at, deliveryID])
-            var disabled = false
-            if outcome == .succeeded {
-                try db.execute(sql: "UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = ?", arguments: [endpointID])
-            } else {
+                    """, arguments: [plan.deliveryState.rawValue, plan.nextAttemptAt.map(SQLiteRow.millis), attemptJSON, at, deliveryID])
+            let endpoint = plan.endpoint
+            if endpoint != current {
                 try db.execute(
-                    sql: "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 WHERE id = ?", arguments: [endpointID])
-                if var endpoint = try Self.fetchEndpoint(db, id: endpointID), endpoint.enabled, endpoint.consecutiveFailures >= disableAfter {
-                    endpoint.enabled = false
-                    endpoint.disabledReason = "\(endpoint.consecutiveFailures) failed attempts in a row; the last: \(attempt.error ?? "status \(attempt.statusCode ?? 0)")"
-                    endpoint.updatedAt = now
-                    try db.execute(
-                        sql: "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?",
-                        arguments: [endpoint.disabledReason, at, endpointID])
-                    try SQLiteEventLog.append(
-                        db, type: LogEvent.webhookEndpointDisabled, topic: LogEvent.webhookEndpointDisabled, key: endpoint.id,
-                        tenant: endpoint.tenant, data: SQLiteRow.json(endpoint.masked()))
-                    disabled = true
-                }
+                    sql: "UPDATE webhook_endpoints SET consecutive_failures = ?, enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ?",
+                    arguments: [
+                        endpoint.consecutiveFailures, endpoint.enabled, endpoint.disabledReason, SQLiteRow.millis(endpoint.updatedAt), endpoint.id,
+                    ])
+            }
+            if let event = plan.event {
+                try SQLiteEventLog.append(db, type: event.type, topic: event.topic, key: event.key, tenant: event.tenant, data: event.data)
             }
             guard let delivery = try Self.fetchDelivery(db, id: deliveryID) else { return nil }
-            return WebhookAttemptRecord(delivery: delivery, disabledEndpoint: disabled)
+            return WebhookAttemptRecord(delivery: delivery, disabledEndpoint: plan.disablesEndpoint)
         }
     }
 
