@@ -11,8 +11,9 @@ import PostgresNIO
 ///    of the lock sees the row the previous one inserted;
 /// 2. in a new statement (so, under READ COMMITTED, a fresh snapshot taken after the
 ///    locks were granted), looks up idempotency keys, then each unique job's holder;
-/// 3. decides in request order: an earlier job of the batch holds its key too; replaces
-///    waiting holders; inserts the rest with the plain batch insert.
+/// 3. decides in request order, each job by ``UniqueResolution`` (earlier jobs of the
+///    batch, not rows yet, hold its key too); replaces waiting stored holders; inserts the
+///    rest with the plain batch insert.
 ///
 /// Jobs without `unique` never come here (``PostgresJobStore/insertJobs(_:)``).
 extension PostgresJobStore {
@@ -49,6 +50,8 @@ extension PostgresJobStore {
         // Unique jobs of this batch that will be inserted, by key: they hold the key for later ones.
         var batchHolders: [InsertBatch.Key: [Int]] = [:]
         var pending: [Int: Pending] = [:]
+        // Stored holders as this batch changed them (replaced), or as found again after a
+        // replace missed them.
         var replacedStored: [String: Job] = [:]
 
         for index in jobs.indices {
@@ -58,43 +61,47 @@ extension PostgresJobStore {
                 acceptedIndex.append(index)
                 continue
             }
-            if let key = new.idempotencyKey, let existing = idempotent[InsertBatch.Key(tenant: new.tenant, key: key)] {
-                results[index] = InsertResult(job: existing, created: false)
-                continue
-            }
             let key = InsertBatch.Key(tenant: new.tenant, key: unique.key)
-            // The newest earlier job of the batch that holds the key; all of them wait, so
-            // the newest is the one preferred, as for stored holders.
-            if let position = batchHolders[key]?.last(where: { position in
-                unique.isHeld(state: accepted[position].initialState, createdAt: accepted[position].createdAt, now: new.createdAt)
-            }) {
-                if unique.replace {
+            let idempotent = new.idempotencyKey.flatMap { idempotent[InsertBatch.Key(tenant: new.tenant, key: $0)] }
+            // A stored holder as this batch left it (a replace may have changed its state).
+            let stored = holders[index].map { replacedStored[$0.id] ?? $0 }
+            let earlier = batchHolders[key, default: []]
+            switch UniqueResolution.resolve(
+                unique, now: new.createdAt, idempotent: idempotent, stored: stored.map { [UniqueHolder($0)] } ?? [],
+                batch: earlier.map { UniqueHolder(accepted[$0]) })
+            {
+            case .idempotent(let existing):
+                results[index] = InsertResult(job: existing, created: false)
+            case .insert:
+                batchHolders[key, default: []].append(accepted.count)
+                accepted.append(new)
+                acceptedIndex.append(index)
+            case .replace(let holder):
+                if let position = earlier.first(where: { accepted[$0].id == holder.id }) {
                     accepted[position].payload = new.payload
                     // Keep the holder's creation time: the state follows from the new run_at.
                     accepted[position].runAt = new.runAt
                     pending[index] = Pending(acceptedPosition: position, disposition: .replaced)
+                } else if let replaced = try await replace(holder.id, with: new, on: db) {
+                    replacedStored[replaced.id] = replaced
+                    results[index] = InsertResult(job: replaced, disposition: .replaced)
                 } else {
-                    pending[index] = Pending(acceptedPosition: position, disposition: .uniqueConflict)
-                }
-                continue
-            }
-            if var holder = holders[index] {
-                if let newer = replacedStored[holder.id] { holder = newer }
-                if unique.replace, UniqueOptions.replaceableStates.contains(holder.state) {
-                    if let replaced = try await replace(holder.id, with: new, on: db) {
-                        replacedStored[replaced.id] = replaced
-                        results[index] = InsertResult(job: replaced, disposition: .replaced)
-                        continue
-                    }
                     // A worker claimed it since the look: refuse, with the job as it is now.
-                    holder = try await fetchJob(id: holder.id, on: db) ?? holder
+                    guard let current = try await fetchJob(id: holder.id, on: db) ?? stored else {
+                        throw PostgresStoreError("unique holder \(holder.id) vanished")
+                    }
+                    replacedStored[current.id] = current
+                    results[index] = InsertResult(job: current, disposition: .uniqueConflict)
                 }
-                results[index] = InsertResult(job: holder, disposition: .uniqueConflict)
-                continue
+            case .conflict(let holder):
+                if let position = earlier.first(where: { accepted[$0].id == holder.id }) {
+                    pending[index] = Pending(acceptedPosition: position, disposition: .uniqueConflict)
+                } else if let stored, stored.id == holder.id {
+                    results[index] = InsertResult(job: stored, disposition: .uniqueConflict)
+                } else {
+                    throw PostgresStoreError("unique holder \(holder.id) is neither stored nor in the batch")
+                }
             }
-            batchHolders[key, default: []].append(accepted.count)
-            accepted.append(new)
-            acceptedIndex.append(index)
         }
 
         if !accepted.isEmpty {
@@ -143,8 +150,8 @@ extension PostgresJobStore {
     }
 
     /// Step 2: for each unique job (by its batch index), the stored job holding its key, if
-    /// any: in one of its states, or created within its period. Waiting holders first,
-    /// then the newest, as on SQLite.
+    /// any: in one of its states, or created within its period. Sorted as
+    /// ``UniqueHolder/precedes(_:_:)`` sorts, so each look keeps its best candidate.
     private func storedHolders(_ jobs: [(index: Int, job: NewJob)], on db: PostgresConnection) async throws -> [Int: Job] {
         guard !jobs.isEmpty else { return [:] }
         let options = jobs.map { $0.job.unique! }

@@ -6,30 +6,38 @@ import GRDB
 /// holder inside the insert's write transaction cannot race another insert; earlier
 /// jobs of the same batch are already rows by then, so they hold keys too.
 extension SQLiteJobStore {
-    /// What to answer instead of inserting `row`, or nil to insert it: an existing job with
-    /// its idempotency key (which wins, as it does without `unique`), else the job holding
-    /// its unique key, replaced when the options ask for it and the holder is still waiting.
+    /// What to answer instead of inserting `row`, or nil to insert it, as
+    /// ``UniqueResolution`` decides from the rows read here.
     static func uniqueMatch(_ db: Database, for row: InsertRow) throws -> InsertResult? {
         guard let unique = row.unique else { return nil }
         let new = row.job
-        if let key = new.idempotencyKey,
-            let existing = try Row.fetchOne(
+        let idempotent = try new.idempotencyKey.flatMap { key in
+            try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE tenant = ? AND idempotency_key = ?"),
-                arguments: [new.tenant, key])
-        {
-            return InsertResult(job: try SQLiteRow.job(existing), created: false)
+                arguments: [new.tenant, key]
+            ).map(SQLiteRow.job)
         }
-        guard let holder = try holder(db, tenant: new.tenant, unique: unique, now: new.createdAt) else { return nil }
-        if unique.replace, UniqueOptions.replaceableStates.contains(holder.state),
-            let replaced = try Row.fetchOne(
-                db.cachedStatement(sql: replaceSQL),
-                arguments: [
-                    try SQLiteRow.json(new.payload), SQLiteRow.millis(new.runAt), new.state.rawValue, holder.id,
-                ])
-        {
-            return InsertResult(job: try SQLiteRow.job(replaced), disposition: .replaced)
+        // Earlier jobs of this batch are rows already, so the look finds them too.
+        let holders = idempotent == nil ? try holders(db, tenant: new.tenant, unique: unique, now: new.createdAt) : []
+        let decision = UniqueResolution.resolve(unique, now: new.createdAt, idempotent: idempotent, stored: holders.map(UniqueHolder.init))
+        switch decision {
+        case .idempotent(let job):
+            return InsertResult(job: job, created: false)
+        case .insert:
+            return nil
+        case .replace(let holder), .conflict(let holder):
+            if case .replace = decision,
+                let replaced = try Row.fetchOne(
+                    db.cachedStatement(sql: replaceSQL),
+                    arguments: [try SQLiteRow.json(new.payload), SQLiteRow.millis(new.runAt), new.state.rawValue, holder.id])
+            {
+                return InsertResult(job: try SQLiteRow.job(replaced), disposition: .replaced)
+            }
+            guard let job = holders.first(where: { $0.id == holder.id }) else {
+                throw DatabaseError(message: "unique holder \(holder.id) is not among the jobs read")
+            }
+            return InsertResult(job: job, disposition: .uniqueConflict)
         }
-        return InsertResult(job: holder, disposition: .uniqueConflict)
     }
 
     /// Appends a match's answer. A replace of a job this batch created also changes what
@@ -43,10 +51,10 @@ extension SQLiteJobStore {
         results.append(match)
     }
 
-    /// The job holding `unique.key` in `tenant`: in one of the states, or created within the
-    /// period. A waiting one (scheduled or queued) is preferred, since only it can be
-    /// replaced; then the newest.
-    static func holder(_ db: Database, tenant: String, unique: UniqueOptions, now: Date) throws -> Job? {
+    /// The jobs that may hold `unique.key` in `tenant`: the preferred one in one of the
+    /// states, and the preferred one created within the period (``UniqueHolder/precedes(_:_:)``
+    /// picks between them).
+    static func holders(_ db: Database, tenant: String, unique: UniqueOptions, now: Date) throws -> [Job] {
         var found: [Job] = []
         let states = unique.resolvedStates
         if !states.isEmpty {
@@ -71,9 +79,10 @@ extension SQLiteJobStore {
                 found.append(try SQLiteRow.job(row))
             }
         }
-        return found.min(by: UniqueHolder.precedes)
+        return found
     }
 
+    /// ``UniqueHolder/precedes(_:_:)`` in SQL, so each look keeps its best candidate.
     private static let holderOrder = "ORDER BY state IN ('scheduled', 'queued') DESC, id DESC LIMIT 1"
 
     /// The debounce: the holder takes the new payload and `run_at`, and the state that
@@ -83,13 +92,4 @@ extension SQLiteJobStore {
         WHERE id = ? AND state IN ('scheduled', 'queued')
         RETURNING \(SQLiteRow.jobColumns)
         """
-}
-
-/// The order in which jobs holding a key are preferred, the same in both stores.
-enum UniqueHolder {
-    static func precedes(_ a: Job, _ b: Job) -> Bool {
-        let (aWaits, bWaits) = (UniqueOptions.replaceableStates.contains(a.state), UniqueOptions.replaceableStates.contains(b.state))
-        if aWaits != bWaits { return aWaits }
-        return a.id > b.id
-    }
 }

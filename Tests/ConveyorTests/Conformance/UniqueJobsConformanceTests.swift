@@ -199,6 +199,24 @@ struct UniqueJobsConformanceTests {
         #expect(try events.map { try $0.job() } == [results[1].job])
     }
 
+    /// Both stores rank a stored holder and an earlier job of the batch by one rule
+    /// (``UniqueHolder/precedes(_:_:)``): waiting first, then the greatest id.
+    @Test(arguments: StoreKind.allCases)
+    func storedAndBatchHoldersAreRankedByOneRule(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var stored = job("k", n: 1)
+        stored.id = "job-z"
+        _ = try await store.insertJobs([stored])
+        // The first job of the batch ignores queued holders, so it is inserted; the second
+        // finds two waiting holders, and the greater id wins.
+        var first = job("k", states: [.running], n: 2)
+        first.id = "job-m"
+        let results = try await store.insertJobs([first, job("k", n: 3)])
+        #expect(results.map(\.disposition) == [.created, .uniqueConflict])
+        #expect(results[1].job.id == "job-z")
+        #expect(results[1].job.payload == ["n": 1])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anIdempotencyKeyWinsOverTheUniqueKey(kind: StoreKind) async throws {
         let store = try await kind.make()
