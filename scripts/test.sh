@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds once (debug) and runs every test: the Swift suites (the store conformance
 # suite against SQLite and a throwaway PostgreSQL cluster), then the crash (jobs and
-# workflows), multi-node and cross-process key-cap tests against the real `conveyor` binary.
+# workflows), multi-node and cross-process key-cap tests against the real `conveyor` binary,
+# and the runnable example (Examples/EmbeddedServer) as a user would run it.
 # Usage: scripts/test.sh [swift test filter]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,5 @@ scripts/with-postgres.sh bash -c '
   python3 Tests/process/multinode_test.py
   python3 Tests/process/key_caps_test.py
   python3 Tests/process/pg_restart_test.py
+  python3 Tests/process/example_test.py
 '

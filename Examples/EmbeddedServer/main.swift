@@ -1,11 +1,12 @@
 // A Swift service with its own job types, served over HTTP beside the built-in `http` type,
 // and a small workflow of them.
 //
-//   swift run conveyor-example
+//   swift run conveyor-example            (PORT=9000 to listen elsewhere than 8080)
 //   curl -s -X POST localhost:8080/v1/jobs -H 'content-type: application/json' \
 //        -d '{"type":"send_welcome_email","payload":{"to":"ada@example.com","name":"Ada"}}'
 import AsyncHTTPClient
 import ConveyorCore
+import Foundation
 import ConveyorHTTPJob
 import ConveyorSQLite
 import ConveyorServer
@@ -76,7 +77,9 @@ struct ExampleServer {
                 QueueWorkerConfiguration(queue: "emails", concurrency: 5),
             ])
         let app = buildApplication(
-            conveyor: conveyor, configuration: ServerConfiguration(queues: ["default", "emails"]),
+            conveyor: conveyor,
+            configuration: ServerConfiguration(
+                port: ProcessInfo.processInfo.environment["PORT"].flatMap(Int.init) ?? 8080, queues: ["default", "emails"]),
             registry: PrometheusCollectorRegistry(), services: [engine], logger: logger)
         try await app.runService()
         try await outbound.shutdown()
