@@ -98,42 +98,41 @@ extension PostgresJobStore {
             guard
                 let current = try await connection.rows(
                     """
-                    SELECT next_run_at, last_job_id, last_fired_at FROM conveyor_schedules
+                    SELECT next_run_at, last_fired_at, last_job_id FROM conveyor_schedules
                     WHERE tenant = \(firing.tenant) AND id = \(firing.scheduleID) FOR UPDATE
                     """,
                     logger: logger
                 ).first
             else { return .notFound }
             var c = PostgresJobRow.Columns(current)
-            let storedNext = try c.next(PostgresTimestamp?.self)?.date
-            var lastJobID = try c.next(String?.self)
-            var lastFiredAt = try c.next(PostgresTimestamp?.self)?.date
-            if let expected = firing.expectedNextRunAt, storedNext != expected { return .stale }
-            let result: ScheduleFiringResult
-            if let batch, let job = batch.jobs.first {
-                var previousActive = false
-                if firing.skipWhileActive, let previous = lastJobID {
-                    let state = try await connection.rows("SELECT state FROM conveyor_jobs WHERE id = \(previous)", logger: logger)
-                        .first?.decode(String.self)
-                    previousActive = state.flatMap(JobState.init(rawValue:)).map { !$0.isFinal } ?? false
-                }
-                if previousActive, let previous = lastJobID {
-                    result = .skippedOverlap(previousJobID: previous)
-                } else {
-                    let inserted = try await connection.rows(batch.insertQuery(), logger: logger)
-                    result = inserted.isEmpty ? .duplicate(jobID: job.id) : .fired(job)
-                    lastJobID = job.id
-                    lastFiredAt = firing.fireTime
-                }
-            } else {
-                result = .skipped
+            let read = ScheduleFiringRecord(
+                nextRunAt: try c.next(PostgresTimestamp?.self)?.date, lastFiredAt: try c.next(PostgresTimestamp?.self)?.date,
+                lastJobID: try c.next(String?.self))
+            var lastJobState: JobState?
+            if let previous = firing.jobToCheck(read) {
+                let state = try await connection.rows("SELECT state FROM conveyor_jobs WHERE id = \(previous)", logger: logger)
+                    .first?.decode(String.self)
+                lastJobState = state.flatMap(JobState.init(rawValue:))
             }
-            let outcome = result.outcome ?? firing.skippedOutcome
-            let next = firing.expectedNextRunAt == nil ? storedNext : firing.nextRunAt
+            let result: ScheduleFiringResult
+            switch firing.plan(read, lastJobState: lastJobState) {
+            case .stale:
+                return .stale
+            case .skip(let skipped):
+                result = skipped
+            case .insert:
+                guard let batch, let job = batch.jobs.first else {
+                    throw PostgresStoreError("a schedule firing planned an insert without a job")
+                }
+                let inserted = try await connection.rows(batch.insertQuery(), logger: logger)
+                result = inserted.isEmpty ? .duplicate(jobID: job.id) : .fired(job)
+            }
+            let record = firing.record(after: result, read: read)
             try await connection.rows(
                 """
-                UPDATE conveyor_schedules SET next_run_at = \(next.map(PostgresTimestamp.init)),
-                    last_fired_at = \(lastFiredAt.map(PostgresTimestamp.init)), last_job_id = \(lastJobID), last_outcome = \(outcome)
+                UPDATE conveyor_schedules SET next_run_at = \(record.nextRunAt.map(PostgresTimestamp.init)),
+                    last_fired_at = \(record.lastFiredAt.map(PostgresTimestamp.init)), last_job_id = \(record.lastJobID),
+                    last_outcome = \(record.lastOutcome)
                 WHERE tenant = \(firing.tenant) AND id = \(firing.scheduleID)
                 """, logger: logger)
             return result

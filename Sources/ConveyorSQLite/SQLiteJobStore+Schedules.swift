@@ -108,41 +108,37 @@ extension SQLiteJobStore {
         return try await pool.write { db in
             guard
                 let current = try Row.fetchOne(
-                    db, sql: "SELECT next_run_at, last_job_id, last_fired_at FROM schedules WHERE tenant = ? AND id = ?",
+                    db, sql: "SELECT next_run_at, last_fired_at, last_job_id FROM schedules WHERE tenant = ? AND id = ?",
                     arguments: [firing.tenant, firing.scheduleID])
             else { return .notFound }
-            let storedNext: Int64? = current[0]
-            if let expected = firing.expectedNextRunAt, storedNext != SQLiteRow.millis(expected) { return .stale }
-            var lastJobID: String? = current[1]
-            var lastFiredAt: Int64? = current[2]
-            let result: ScheduleFiringResult
-            if let row {
-                let previousState = try lastJobID.flatMap { id in
-                    try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [id])
-                }
-                if firing.skipWhileActive, let previous = lastJobID, let state = previousState.flatMap(JobState.init(rawValue:)),
-                    !state.isFinal
-                {
-                    result = .skippedOverlap(previousJobID: previous)
-                } else {
-                    try db.cachedStatement(sql: Self.insertSQL).execute(arguments: row.arguments)
-                    if db.changesCount == 1 {
-                        try SQLiteEventLog.appendJobEvents(db, ids: [row.job.id], submitted: true)
-                        result = .fired(row.job)
-                    } else {
-                        result = .duplicate(jobID: row.job.id)
-                    }
-                    lastJobID = row.job.id
-                    lastFiredAt = SQLiteRow.millis(firing.fireTime)
-                }
-            } else {
-                result = .skipped
+            let read = ScheduleFiringRecord(
+                nextRunAt: SQLiteRow.date(current[0] as Int64?), lastFiredAt: SQLiteRow.date(current[1] as Int64?), lastJobID: current[2])
+            let lastJobState = try firing.jobToCheck(read).flatMap { id in
+                try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [id]).flatMap(JobState.init(rawValue:))
             }
-            let outcome = result.outcome ?? firing.skippedOutcome
-            let next = firing.expectedNextRunAt == nil ? storedNext : firing.nextRunAt.map(SQLiteRow.millis)
+            let result: ScheduleFiringResult
+            switch firing.plan(read, lastJobState: lastJobState) {
+            case .stale:
+                return .stale
+            case .skip(let skipped):
+                result = skipped
+            case .insert:
+                guard let row else { throw DatabaseError(message: "a schedule firing planned an insert without a job") }
+                try db.cachedStatement(sql: Self.insertSQL).execute(arguments: row.arguments)
+                if db.changesCount == 1 {
+                    try SQLiteEventLog.appendJobEvents(db, ids: [row.job.id], submitted: true)
+                    result = .fired(row.job)
+                } else {
+                    result = .duplicate(jobID: row.job.id)
+                }
+            }
+            let record = firing.record(after: result, read: read)
             try db.execute(
                 sql: "UPDATE schedules SET next_run_at = ?, last_fired_at = ?, last_job_id = ?, last_outcome = ? WHERE tenant = ? AND id = ?",
-                arguments: [next, lastFiredAt, lastJobID, outcome, firing.tenant, firing.scheduleID])
+                arguments: [
+                    record.nextRunAt.map(SQLiteRow.millis), record.lastFiredAt.map(SQLiteRow.millis), record.lastJobID, record.lastOutcome,
+                    firing.tenant, firing.scheduleID,
+                ])
             return result
         }
     }
