@@ -61,9 +61,7 @@ extension PostgresJobStore {
     }
 
     public func setQueuePaused(queue: String, paused: Bool, now: Date) async throws -> Bool {
-        let type = paused ? LogEvent.queuePaused : LogEvent.queueResumed
-        let data = String(decoding: try ConveyorJSON.encode(QueueEventData(queue: queue)), as: UTF8.self)
-        return try await client.readCommittedTransaction(logger: logger) { db in
+        try await client.readCommittedTransaction(logger: logger) { db in
             // The row lock orders concurrent pauses, so each change appends exactly one event.
             try await db.rows(
                 """
@@ -72,14 +70,15 @@ extension PostgresJobStore {
                 """, logger: self.logger)
             let rows = try await db.rows(
                 "SELECT paused FROM conveyor_queue_settings WHERE queue = \(queue) FOR UPDATE", logger: self.logger)
-            guard try rows.first?.decode(Bool.self) != paused else { return false }
+            let was = try rows.first?.decode(Bool.self) ?? false
+            guard let event = try QueuePauseChange.event(queue: queue, was: was, paused: paused) else { return false }
             try await db.rows(
                 """
                 UPDATE conveyor_queue_settings SET paused = \(paused), updated_at = \(PostgresTimestamp(now))
                 WHERE queue = \(queue)
                 """, logger: self.logger)
             try await db.rows(
-                "SELECT conveyor_append_event(\(type), \(type), \(queue), \(Tenant.defaultID), \(data)::json)",
+                "SELECT conveyor_append_event(\(event.type), \(event.topic), \(event.key), \(event.tenant), \(event.data)::json)",
                 logger: self.logger)
             return true
         }
@@ -224,10 +223,9 @@ extension PostgresJobStore {
                 cooldown_ms = EXCLUDED.cooldown_ms, opened_at = EXCLUDED.opened_at, retry_at = EXCLUDED.retry_at,
                 probe_job_id = EXCLUDED.probe_job_id, last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at
             """, logger: logger)
-        guard let event else { return }
-        let data = String(decoding: try ConveyorJSON.encode(c), as: UTF8.self)
+        guard let event = try event.map(c.event) else { return }
         try await db.rows(
-            "SELECT conveyor_append_event(\(event), \(event), \(c.type + ":" + ConcurrencyKey.shown(c.key)), \(c.tenant), \(data)::json)",
+            "SELECT conveyor_append_event(\(event.type), \(event.topic), \(event.key), \(event.tenant), \(event.data)::json)",
             logger: logger)
     }
 }

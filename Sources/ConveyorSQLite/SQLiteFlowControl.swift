@@ -82,7 +82,7 @@ enum SQLiteFlowControl {
     }
 
     static func appendEvent(_ db: Database, _ type: String, _ c: Circuit) throws {
-        try SQLiteEventLog.append(
-            db, type: type, topic: type, key: "\(c.type):\(ConcurrencyKey.shown(c.key))", tenant: c.tenant, data: SQLiteRow.json(c))
+        let event = try c.event(type)
+        try SQLiteEventLog.append(db, type: event.type, topic: event.topic, key: event.key, tenant: event.tenant, data: event.data)
     }
 }

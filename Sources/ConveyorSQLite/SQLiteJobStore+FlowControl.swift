@@ -55,17 +55,14 @@ extension SQLiteJobStore {
     public func setQueuePaused(queue: String, paused: Bool, now: Date) async throws -> Bool {
         try await pool.write { db in
             let was = try Bool.fetchOne(db, sql: "SELECT paused FROM queue_settings WHERE queue = ?", arguments: [queue]) ?? false
-            guard was != paused else { return false }
+            guard let event = try QueuePauseChange.event(queue: queue, was: was, paused: paused) else { return false }
             try db.execute(
                 sql: """
                     INSERT INTO queue_settings (queue, paused, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
                     """,
                 arguments: [queue, paused, SQLiteRow.millis(now)])
-            let type = paused ? LogEvent.queuePaused : LogEvent.queueResumed
-            try SQLiteEventLog.append(
-                db, type: type, topic: type, key: queue, tenant: Tenant.defaultID,
-                data: SQLiteRow.json(QueueEventData(queue: queue)))
+            try SQLiteEventLog.append(db, type: event.type, topic: event.topic, key: event.key, tenant: event.tenant, data: event.data)
             return true
         }
     }

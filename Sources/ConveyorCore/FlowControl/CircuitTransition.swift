@@ -59,6 +59,12 @@ extension Circuit {
         }
     }
 
+    /// A `circuit.*` event of `type` about this breaker: keyed `type:key` (the key as its
+    /// tenant gave it), in its tenant, carrying the breaker.
+    public func event(_ type: String) throws -> StoreEvent {
+        try StoreEvent(type: type, key: "\(self.type):\(ConcurrencyKey.shown(key))", tenant: tenant, encoding: self)
+    }
+
     /// The breaker closed by an operator; no event when it was closed already.
     public func reset(at now: Date) -> (circuit: Circuit, event: String?) {
         var c = self
