@@ -1,0 +1,151 @@
+import ConveyorCore
+import Foundation
+import Testing
+
+/// The ``JobClaimStore`` contract, run once per driver: the worker's slice of the store.
+/// Claims hand each job to one worker under a lease; heartbeats and completions are
+/// fenced by that lease, so a worker that lost it changes nothing.
+@Suite("JobClaimStore conformance")
+struct JobClaimStoreConformanceTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    let owner = "worker-a"
+
+    func lease(_ seconds: Double = 30) -> Date { t0.addingTimeInterval(seconds) }
+
+    // MARK: claimJobs
+
+    @Test(arguments: StoreKind.allCases)
+    func claimOrdersByPriorityThenRunAtThenID(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let low = try await store.insertJobs([.test(priority: 0, runAt: t0.addingTimeInterval(-10), at: t0)])[0].job
+        let high = try await store.insertJobs([.test(priority: 5, at: t0)])[0].job
+        let older = try await store.insertJobs([.test(priority: 0, runAt: t0.addingTimeInterval(-20), at: t0)])[0].job
+        _ = try await store.insertJobs([.test(queue: "other", priority: 99, at: t0)])
+        var order: [String] = []
+        for _ in 0..<3 {
+            let claimed = try await store.claimJobs(queue: "default", limit: 1, owner: owner, leaseUntil: lease(), now: t0)
+            order += claimed.map(\.id)
+        }
+        #expect(order == [high.id, older.id, low.id])
+        #expect(try await store.claimJobs(queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func claimMarksRunningUnderLease(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.insertJobs((0..<5).map { _ in .test(at: t0) })
+        let claimed = try await store.claimJobs(queue: "default", limit: 3, owner: owner, leaseUntil: lease(), now: t0)
+        #expect(claimed.count == 3)
+        #expect(claimed.allSatisfy { $0.attempt == 1 })
+        let job = try #require(try await store.job(id: claimed[0].id))
+        #expect(job.state == .running)
+        #expect(job.leaseOwner == owner)
+        #expect(job.leaseExpiresAt == lease())
+        #expect(job.startedAt == t0)
+        let rest = try await store.claimJobs(queue: "default", limit: 10, owner: "worker-b", leaseUntil: lease(), now: t0)
+        #expect(rest.count == 2)
+        #expect(Set(rest.map(\.id)).isDisjoint(with: claimed.map(\.id)))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentClaimsNeverShareAJob(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let t0 = self.t0
+        _ = try await store.insertJobs((0..<200).map { _ in .test(at: t0) })
+        let batches = try await withThrowingTaskGroup(of: [String].self) { group in
+            for w in 0..<8 {
+                group.addTask {
+                    var mine: [String] = []
+                    while true {
+                        let got = try await store.claimJobs(
+                            queue: "default", limit: 7, owner: "w\(w)", leaseUntil: t0.addingTimeInterval(30), now: t0)
+                        if got.isEmpty { return mine }
+                        mine += got.map(\.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(batches.count == 200)
+        #expect(Set(batches).count == 200)
+    }
+
+    // MARK: completeJobs
+
+    @Test(arguments: StoreKind.allCases)
+    func completionWritesEachOutcome(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.insertJobs((0..<6).map { _ in .test(at: t0) })
+        let c = try await store.claimJobs(queue: "default", limit: 6, owner: owner, leaseUntil: lease(), now: t0)
+        let t1 = t0.addingTimeInterval(2)
+        let error = AttemptError(attempt: 1, message: "boom", type: "Boom", at: t1)
+        func o(_ i: Int, _ kind: JobOutcome.Kind) -> JobOutcome {
+            JobOutcome(lease: c[i].lease, owner: owner, kind: kind, finishedAt: t1)
+        }
+        let applied = try await store.completeJobs([
+            o(0, .succeeded(result: ["ok": true])),
+            o(1, .retry(at: t1.addingTimeInterval(60), error: error)),
+            o(2, .failed(error: error)),
+            o(3, .snoozed(until: t1.addingTimeInterval(30))),
+            o(4, .cancelled(reason: "asked")),
+            o(5, .released),
+        ])
+        #expect(applied == 6)
+        let jobs = try await c.asyncMap { try #require(try await store.job(id: $0.id)) }
+        #expect(jobs[0].state == .succeeded)
+        #expect(jobs[0].result == ["ok": true])
+        #expect(jobs[0].finishedAt == t1)
+        #expect(jobs[1].state == .retrying)
+        #expect(jobs[1].runAt == t1.addingTimeInterval(60))
+        #expect(jobs[1].errors == [error])
+        #expect(jobs[1].attempt == 1)
+        #expect(jobs[2].state == .failed)
+        #expect(jobs[2].errors == [error])
+        #expect(jobs[3].state == .scheduled)
+        #expect(jobs[3].attempt == 0, "a snooze spends no attempt")
+        #expect(jobs[4].state == .cancelled)
+        #expect(jobs[5].state == .queued)
+        #expect(jobs[5].attempt == 0, "a job handed back at shutdown spends no attempt")
+        #expect(jobs.allSatisfy { $0.leaseOwner == nil && $0.leaseExpiresAt == nil })
+    }
+
+    // MARK: extendLeases
+
+    @Test(arguments: StoreKind.allCases)
+    func heartbeatExtendsLeasesAndReportsCancelRequests(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.insertJobs([.test(at: t0), .test(at: t0)])
+        let c = try await store.claimJobs(queue: "default", limit: 2, owner: owner, leaseUntil: lease(30), now: t0)
+        guard case .requested = try await store.cancelJob(id: c[0].id, now: t0) else {
+            Issue.record("a running job is cancelled by request")
+            return
+        }
+        let report = try await store.extendLeases(c.map(\.lease), owner: owner, until: lease(60))
+        #expect(report.cancelRequested == [c[0].lease])
+        #expect(report.lost.isEmpty)
+        #expect(try await store.job(id: c[1].id)?.leaseExpiresAt == lease(60))
+        #expect(try await store.rescueExpiredLeases(now: lease(31), limit: 10).isEmpty, "heartbeat moved the lease")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aLeaseHeldByAnotherOwnerIsNeitherExtendedNorCompleted(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let job = try await store.insertJobs([.test(at: t0)])[0].job
+        let claimed = try await store.claimJobs(queue: "default", limit: 1, owner: owner, leaseUntil: lease(30), now: t0)[0]
+        let before = try #require(try await store.job(id: job.id))
+        let report = try await store.extendLeases([claimed.lease], owner: "intruder", until: lease(300))
+        #expect(report.lost == [claimed.lease] && report.cancelRequested.isEmpty)
+        let applied = try await store.completeJobs([
+            JobOutcome(lease: claimed.lease, owner: "intruder", kind: .succeeded(result: "forged"), finishedAt: t0 + 1)
+        ])
+        #expect(applied == 0)
+        #expect(try await store.job(id: job.id) == before, "nothing changed")
+        #expect(try await store.readEvents(EventQuery(after: 0, key: job.id)).events.map(\.type) == ["job.submitted", "job.started"])
+        // The holder still can, once; a repeated completion is a no-op.
+        let done = JobOutcome(lease: claimed.lease, owner: owner, kind: .succeeded(result: "ok"), finishedAt: t0 + 2)
+        #expect(try await store.completeJobs([done]) == 1)
+        #expect(try await store.completeJobs([done]) == 0)
+        #expect(try await store.extendLeases([claimed.lease], owner: owner, until: lease(300)).lost == [claimed.lease])
+        #expect(try await store.job(id: job.id)?.result == "ok")
+    }
+}
