@@ -134,29 +134,5 @@ extension EventBusTests {
             #expect(try await store.finishReplay(taken, id: letters[2].id, failure: nil, now: later(101)))
             #expect(try await store.deadLetters(group: "g", after: nil, limit: 10).map(\.id) == [letters[1].id])
         }
-
-        @Test(arguments: StoreKind.allCases)
-        func triggersCarryTheirGroupFromTheHead(kind: StoreKind) async throws {
-            let store = try await kind.make()
-            let before = try await store.appendEvent(NewEvent(topic: "entry.saved", key: "k", tenant: "acme", data: [:])).event
-            let trigger = Trigger(
-                id: "t1", tenant: "acme", topic: "entry.*",
-                job: TriggerJob(type: "index", queue: "search", maxAttempts: 2, backoff: .fixed(seconds: 1), tags: ["x"]),
-                createdAt: t0, createdBy: "key:abc")
-            let (created, isNew) = try await store.createTrigger(trigger)
-            #expect(isNew && created == trigger)
-            let (same, again) = try await store.createTrigger(Trigger(id: "t1", tenant: "x", topic: "y", job: TriggerJob(type: "z"), createdAt: t0))
-            #expect(!again && same == trigger)
-            #expect(try await store.triggers() == [trigger])
-            let group = try #require(try await store.consumerGroup("trigger:t1"))
-            #expect(group.cursor == before.id && group.topic == "entry.*" && group.tenant == "acme")
-            let lease = try #require(try await store.acquireGroupLease(group: "trigger:t1", owner: "a", until: later(10), now: t0))
-            _ = try await store.addDeadLetter(lease, event: event(1), attempts: 1, error: "x", now: t0)
-            #expect(try await store.deleteTrigger(id: "t1"))
-            #expect(try await store.deleteTrigger(id: "t1") == false)
-            #expect(try await store.triggers().isEmpty)
-            #expect(try await store.consumerGroup("trigger:t1") == nil)
-            #expect(try await store.deadLetters(group: "trigger:t1", after: nil, limit: 10).isEmpty)
-        }
     }
 }
