@@ -226,4 +226,133 @@ struct FlowControlConformanceTests {
         #expect(keys(try await claim(store, 10, at: t0.addingTimeInterval(1))) == ["api-y": 1], "api-x waits")
         #expect(keys(try await claim(store, 10, at: until)) == ["api-x": 1], "and runs when the pause ends")
     }
+
+    // MARK: allQueueSettings
+
+    @Test(arguments: StoreKind.allCases)
+    func allQueueSettingsListsEveryQueueWithStoredSettings(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.allQueueSettings().isEmpty)
+        let full = QueueSettings(
+            fair: true, concurrencyLimit: 4, keyConcurrencyLimit: 2, rateLimit: RateLimit(count: 10, periodSeconds: 1.5),
+            keyRateLimit: RateLimit(count: 3, periodSeconds: 60))
+        try await store.setQueueSettings(full, queue: "emails", now: t0)
+        try await store.setQueueSettings(QueueSettings(concurrencyLimit: 1), queue: "reports", now: t0)
+        #expect(try await store.setQueuePaused(queue: "paused-only", paused: true, now: t0))
+        _ = try await store.insertJobs([job("a", queue: "jobs-only")])
+        let all = try await store.allQueueSettings()
+        #expect(Set(all.keys) == ["emails", "reports", "paused-only"], "a queue with jobs but no settings is not listed")
+        #expect(all["emails"] == full, "every field round-trips")
+        #expect(all["reports"] == QueueSettings(concurrencyLimit: 1))
+        #expect(all["paused-only"]?.paused == true && all["paused-only"]?.needsFairClaim == false)
+        #expect(try await store.queueSettings(queue: "emails") == full)
+        #expect(try await store.queueSettings(queue: "jobs-only") == nil)
+        // Replacing settings replaces every limit (a nil clears one) and keeps the pause.
+        try await store.setQueueSettings(QueueSettings(fair: true), queue: "paused-only", now: t0)
+        try await store.setQueueSettings(QueueSettings(), queue: "emails", now: t0)
+        let after = try await store.allQueueSettings()
+        #expect(after["paused-only"] == QueueSettings(paused: true, fair: true))
+        #expect(after["emails"] == QueueSettings())
+    }
+
+    // MARK: setQueuePaused
+
+    @Test(arguments: StoreKind.allCases)
+    func setQueuePausedAppendsOneEventPerChangeAndKeepsSettings(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.setQueuePaused(queue: "q", paused: false, now: t0) == false, "an unknown queue is not paused")
+        try await store.setQueueSettings(QueueSettings(concurrencyLimit: 3), queue: "q", now: t0)
+        #expect(try await store.setQueuePaused(queue: "q", paused: true, now: t0 + 1))
+        #expect(try await store.queueSettings(queue: "q") == QueueSettings(paused: true, concurrencyLimit: 3))
+        #expect(try await store.setQueuePaused(queue: "q", paused: false, now: t0 + 2))
+        #expect(try await store.setQueuePaused(queue: "q", paused: false, now: t0 + 3) == false)
+        let events = try await store.readEvents(EventQuery(after: 0, limit: 100)).events
+        #expect(events.map(\.type) == [LogEvent.queuePaused, LogEvent.queueResumed])
+        #expect(events.map(\.key) == ["q", "q"])
+        #expect(try await store.queueSettings(queue: "q") == QueueSettings(concurrencyLimit: 3))
+    }
+
+    // MARK: runningByKey
+
+    @Test(arguments: StoreKind.allCases)
+    func runningByKeyCountsRunningJobsBusiestFirst(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.runningByKey(queue: "default", limit: 10).isEmpty)
+        _ = try await store.insertJobs(
+            (0..<3).map { _ in job("a") } + (0..<2).map { _ in job("b") } + [job("c"), job("z", queue: "other")])
+        var waiting = job("waiting")
+        waiting.runAt = t0 + 60
+        _ = try await store.insertJobs([waiting])
+        let claimed = try await claim(store, 10)
+        _ = try await claim(store, 10, queue: "other")
+        let running = try await store.runningByKey(queue: "default", limit: 10)
+        #expect(running.map { ConcurrencyKey.shown($0.key) } == ["a", "b", "c"])
+        #expect(running.map(\.count) == [3, 2, 1])
+        #expect(running.allSatisfy { $0.tenant == nil }, "stores leave the tenant to the answer")
+        #expect(try await store.runningByKey(queue: "default", limit: 1).map { ConcurrencyKey.shown($0.key) } == ["a"])
+        // Finished jobs no longer count.
+        try await succeed(store, claimed.filter { ConcurrencyKey.shown($0.concurrencyKey) == "a" })
+        #expect(try await store.runningByKey(queue: "default", limit: 10).map { ConcurrencyKey.shown($0.key) } == ["b", "c"])
+    }
+
+    // MARK: finishedCounts
+
+    @Test(arguments: StoreKind.allCases)
+    func finishedCountsCountsSucceededAndFailedSince(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.finishedCounts(queue: "default", since: t0, createdAfter: t0 - 3600) == FinishedCounts(succeeded: 0, failed: 0))
+        let old = try await store.insertJobs([job("a", at: t0 - 7200)])[0].job
+        _ = try await store.insertJobs((0..<5).map { _ in job("a") } + [job("a", queue: "other")])
+        let claimed = try await claim(store, 10, at: t0 + 1)
+        #expect(claimed.count == 6)
+        _ = try await claim(store, 10, at: t0 + 1, queue: "other")
+        let byID = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, $0) })
+        let others = claimed.filter { $0.id != old.id }
+        let policy = CircuitBreakerPolicy(threshold: 100, cooldownSeconds: 1)
+        try await succeed(store, [byID[old.id]!], at: t0 + 10)
+        try await succeed(store, [others[0]], at: t0 + 5)
+        try await succeed(store, [others[1], others[2]], at: t0 + 10)
+        try await store.completeJobs([
+            JobOutcome(
+                lease: others[3].lease, owner: owner, kind: .failed(error: AttemptError(attempt: 1, message: "x", type: "X", at: t0)),
+                finishedAt: t0 + 10)
+        ])
+        try await fail(store, [others[4]], at: t0 + 10, policy: policy)  // retrying: not finished
+        let counts = try await store.finishedCounts(queue: "default", since: t0 + 10, createdAfter: t0 - 3600)
+        #expect(counts == FinishedCounts(succeeded: 2, failed: 1), "finished at or after since; the old job was created before the bound")
+        #expect(try await store.finishedCounts(queue: "default", since: t0, createdAfter: t0 - 3600) == FinishedCounts(succeeded: 3, failed: 1))
+        #expect(try await store.finishedCounts(queue: "default", since: t0, createdAfter: t0 - 86400) == FinishedCounts(succeeded: 4, failed: 1))
+        #expect(try await store.finishedCounts(queue: "other", since: t0, createdAfter: t0 - 3600) == FinishedCounts(succeeded: 0, failed: 0))
+    }
+
+    // MARK: circuits
+
+    @Test(arguments: StoreKind.allCases)
+    func circuitsListsBreakersNotClosedFirstAndResetsByType(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.circuits(state: nil, limit: 10).isEmpty)
+        let policy = CircuitBreakerPolicy(threshold: 1, cooldownSeconds: 60)
+        _ = try await store.insertJobs([job("k", type: "scrape"), job("k", type: "fetch"), job("j", type: "scrape")])
+        let claimed = try await claim(store, 3)
+        let succeeded = try #require(claimed.first { ConcurrencyKey.shown($0.concurrencyKey) == "j" })
+        try await succeed(store, [succeeded], circuit: policy)
+        #expect(try await store.circuits(state: nil, limit: 10).isEmpty, "a success on a key without a breaker makes none")
+        try await fail(store, claimed.filter { $0.id != succeeded.id }, at: t0 + 1, policy: policy)
+        #expect(Set(try await store.circuits(state: nil, limit: 10).map(\.type)) == ["scrape", "fetch"])
+        #expect(Set(try await store.circuits(state: .open, limit: 10).map(\.type)) == ["scrape", "fetch"])
+        #expect(try await store.circuits(state: .open, limit: 1).count == 1)
+        #expect(try await store.circuits(state: .halfOpen, limit: 10).isEmpty)
+
+        // Resetting one type of the key leaves the other open; resetting again does nothing.
+        let key = ConcurrencyKey.stored(tenant: "default", key: "k")
+        let reset = try await store.resetCircuits(key: key, type: "scrape", now: t0 + 2)
+        #expect(reset.map(\.type) == ["scrape"] && reset.map(\.state) == [.closed])
+        #expect(try await store.circuits(state: .open, limit: 10).map(\.type) == ["fetch"])
+        #expect(try await store.circuits(state: nil, limit: 10).map(\.state) == [.open, .closed], "breakers not closed come first")
+        #expect(try await store.circuits(state: .closed, limit: 10).map(\.type) == ["scrape"])
+        let closedEvents = { try await store.readEvents(EventQuery(after: 0, limit: 100)).events.filter { $0.type == LogEvent.circuitClosed } }
+        #expect(try await closedEvents().count == 1)
+        _ = try await store.resetCircuits(key: key, type: "scrape", now: t0 + 3)
+        #expect(try await closedEvents().count == 1, "no event for a breaker that was closed")
+    }
 }
