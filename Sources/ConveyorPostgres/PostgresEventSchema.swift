@@ -9,8 +9,9 @@
 /// once, as one `INSERT … SELECT`.
 ///
 /// **Compact job events.** A job event copies only the columns that change over a job's
-/// life; a read takes the rest from the job's row and builds the JSON then
-/// (`conveyor_event_job_json`). Writers are the hot path, readers are few and batch.
+/// life (``snapshotColumns``); a read takes the rest from the job's row, decodes the two
+/// as one ``ConveyorCore/Job`` and encodes it as the API does, so the job's JSON has one
+/// builder, its `Codable`. Writers are the hot path, readers are few and batch.
 /// Other events (custom, workflow) carry their JSON in `data`, appended through
 /// `conveyor_append_event`, which takes the ordering lock first.
 ///
@@ -29,4 +30,17 @@ enum PostgresEventSchema {
     /// the writers by it: it never changes.
     static let lockMarker: Int64 = 0x4556 << 48
     static let lockMarkerHigh16: Int64 = 0x4556
+
+    /// The job columns a job event copies, as migration 3's triggers write them out; a read
+    /// takes the rest from the job's row.
+    static let snapshotColumns: Set = [
+        "state", "attempt", "run_at", "started_at", "finished_at", "lease_owner", "lease_expires_at",
+        "cancel_requested", "metadata", "errors", "result",
+    ]
+
+    /// A job's columns (``PostgresJobRow/columnNames``) for a job event: the snapshot ones
+    /// from the event row `e`, the rest from its job's row `j`.
+    static let eventJobColumns = PostgresJobRow.columnNames
+        .map { snapshotColumns.contains($0) ? "e.\($0)" : "j.\($0)" }
+        .joined(separator: ", ")
 }

@@ -5,15 +5,24 @@ import PostgresNIO
 /// Conversions between `conveyor_jobs` rows and Core's types.
 enum PostgresJobRow {
     /// Every column of a job, in the order ``job(_:)`` reads them.
-    static let columns = """
-        id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
-        idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key,
-        unique_key
-        """
+    static let columnNames = [
+        "id", "type", "queue", "state", "priority", "payload", "run_at", "attempt", "max_attempts", "backoff",
+        "timeout_seconds", "idempotency_key", "tags", "tenant", "metadata", "errors", "result", "created_at",
+        "started_at", "finished_at", "lease_owner", "lease_expires_at", "cancel_requested", "workflow_id", "step",
+        "rerun_of", "created_by", "concurrency_key", "unique_key",
+    ]
+
+    /// ``columnNames`` as a select list.
+    static let columns = columnNames.joined(separator: ", ")
 
     static func job(_ row: PostgresRow) throws -> Job {
         var c = Columns(row)
+        return try job(&c)
+    }
+
+    /// Reads a job from the row's next cells, in ``columnNames``' order: rows that carry
+    /// more than a job (an event and its job) read theirs first.
+    static func job(_ c: inout Columns) throws -> Job {
         let id: String = try c.next()
         let type: String = try c.next()
         let queue: String = try c.next()

@@ -23,13 +23,14 @@ extension PostgresJobStore {
         filter({ "tenant = \($0)" }, query.tenant)
         filter({ "key = \($0)" }, query.key)
         // The prune mark is read in the same snapshot as the events, so a prune that
-        // races this read is either wholly seen (and reported) or not at all.
+        // races this read is either wholly seen (and reported) or not at all. A job event
+        // reads its job's columns, the snapshot ones from the event (PostgresEventSchema).
         let sql = """
-            SELECT p.through, e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at,
-                COALESCE(e.data, CASE WHEN j.id IS NOT NULL THEN conveyor_event_job_json(e.whole, j) END, 'null')::text
+            SELECT p.through, e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at, e.data::text, j.id IS NOT NULL,
+                \(PostgresEventSchema.eventJobColumns)
             FROM conveyor_events_pruned p
             LEFT JOIN LATERAL (
-                SELECT id, type, topic, key, tenant, occurred_at, data, ev AS whole FROM conveyor_events ev
+                SELECT * FROM conveyor_events
                 WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(max(0, query.limit))
             ) e ON true
             LEFT JOIN conveyor_jobs j ON e.data IS NULL AND j.id = e.key
@@ -43,11 +44,18 @@ extension PostgresJobStore {
             guard let id = try c.next(Int64?.self) else { continue }
             let (type, topic, key, tenant): (String, String, String, String) = (try c.next(), try c.next(), try c.next(), try c.next())
             let occurredAt = try c.next(PostgresTimestamp.self).date
-            let data = try c.next(String.self)
+            let data: JSONValue
+            if let text = try c.next(String?.self) {
+                data = try ConveyorJSON.decode(JSONValue.self, from: Data(text.utf8))
+            } else if try c.next(Bool.self) {
+                // The job as GET /v1/jobs/{id} showed it right after the change.
+                data = try ConveyorJSON.value(of: PostgresJobRow.job(&c))
+            } else {
+                // The job was pruned before its events.
+                data = .null
+            }
             events.append(
-                LogEvent(
-                    id: id, type: type, topic: topic, key: key, tenant: tenant, occurredAt: occurredAt,
-                    data: try ConveyorJSON.decode(JSONValue.self, from: Data(data.utf8))))
+                LogEvent(id: id, type: type, topic: topic, key: key, tenant: tenant, occurredAt: occurredAt, data: data))
         }
         return EventPage(query: query, events: events, head: max(head, pruned), prunedThrough: pruned)
     }

@@ -13,9 +13,10 @@ import GRDB
 ///
 /// **Compact job events.** A job event stores only what changes over a job's life (state,
 /// attempt, times, lease, errors, result, metadata), copied from the row as stored.
-/// The rest of the job never changes, so a read takes it from the job's row and builds
-/// the JSON then. Building the JSON on write halved the throughput of the whole engine;
-/// readers are few and batch their reads, writers are the hot path.
+/// The rest of the job never changes, so a read takes it from the job's row, decodes the
+/// two as one ``ConveyorCore/Job`` and encodes it as the API does: the job's JSON has one
+/// builder, its `Codable`. Building the JSON on write halved the throughput of the whole
+/// engine; readers are few and batch their reads, writers are the hot path.
 /// Other events (custom, workflow) carry their JSON in `data`.
 enum SQLiteEventSchema {
     /// The job columns an event snapshots; the rest are read from the job's row.
@@ -24,41 +25,11 @@ enum SQLiteEventSchema {
         "cancel_requested", "metadata", "errors", "result",
     ]
 
-    /// `GET /v1/jobs/{id}`'s JSON, built from columns named by `column`. Times are RFC 3339
-    /// with milliseconds, as ``ConveyorCore/ConveyorJSON`` writes them.
-    ///
-    /// Spliced as text rather than with `json_object`: the JSON columns (payload, backoff,
-    /// tags, metadata, errors, result) already hold JSON, and `json()` would parse every one
-    /// of them again. Keys are in sorted order, like the API's.
-    static func jobJSON(_ column: (String) -> String) -> String {
-        func time(_ name: String) -> String {
-            "COALESCE('\"' || strftime('%Y-%m-%dT%H:%M:%fZ', \(column(name)) / 1000.0, 'unixepoch') || '\"', 'null')"
-        }
-        func text(_ name: String) -> String { "json_quote(\(column(name)))" }
-        func raw(_ name: String) -> String { "COALESCE(\(column(name)), 'null')" }
-        let fields: [(String, String)] = [
-            ("attempt", column("attempt")), ("backoff", raw("backoff")),
-            ("cancel_requested", "CASE WHEN \(column("cancel_requested")) THEN 'true' ELSE 'false' END"),
-            // The key as its tenant gave it: the stored form is tenant U+001F key (ConcurrencyKey).
-            ("concurrency_key", "json_quote(substr(\(column("concurrency_key")), instr(\(column("concurrency_key")), char(31)) + 1))"),
-            ("created_at", time("created_at")), ("created_by", text("created_by")), ("errors", raw("errors")),
-            ("finished_at", time("finished_at")), ("id", text("id")), ("idempotency_key", text("idempotency_key")),
-            ("lease_expires_at", time("lease_expires_at")), ("lease_owner", text("lease_owner")),
-            ("max_attempts", column("max_attempts")), ("metadata", raw("metadata")), ("payload", raw("payload")),
-            ("priority", column("priority")), ("queue", text("queue")), ("rerun_of", text("rerun_of")),
-            ("result", raw("result")), ("run_at", time("run_at")), ("started_at", time("started_at")),
-            ("state", text("state")), ("step", text("step")), ("tags", raw("tags")), ("tenant", text("tenant")),
-            ("timeout_seconds", raw("timeout_seconds")), ("type", text("type")), ("unique_key", text("unique_key")),
-            ("workflow_id", text("workflow_id")),
-        ]
-        let parts = fields.enumerated().map { index, field in
-            "'\(index == 0 ? "{" : ",")\"\(field.0)\":' || \(field.1)"
-        }
-        return "(" + parts.joined(separator: " || ") + " || '}')"
-    }
-
-    /// A job event's JSON from the event row `e` and its job's row `j`.
-    static let eventJobJSON = jobJSON { snapshotColumns.contains($0) ? "e.\($0)" : "j.\($0)" }
+    /// A job's columns (``SQLiteRow/jobColumnNames``) for a job event: the snapshot ones
+    /// from the event row `e`, the rest from its job's row `j`.
+    static let eventJobColumns = SQLiteRow.jobColumnNames
+        .map { snapshotColumns.contains($0) ? "e.\($0)" : "j.\($0)" }
+        .joined(separator: ", ")
 
     /// Unix milliseconds now, by the database's clock.
     static let nowMillis = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"

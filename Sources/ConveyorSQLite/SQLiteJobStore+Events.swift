@@ -2,7 +2,7 @@ import ConveyorCore
 import Foundation
 import GRDB
 
-/// Reading and pruning the event log. The triggers in ``SQLiteEventSchema`` write it.
+/// Reading and pruning the event log. ``SQLiteEventLog`` writes it.
 extension SQLiteJobStore {
     public func readEvents(_ query: EventQuery) async throws -> EventPage {
         var clauses = ["id > ?"]
@@ -25,9 +25,10 @@ extension SQLiteJobStore {
             arguments.append(key)
         }
         let limit = max(0, query.limit)
+        // A job event reads its job's columns, the snapshot ones from the event (SQLiteEventSchema).
         let sql = """
-            SELECT e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at,
-                COALESCE(e.data, CASE WHEN j.id IS NOT NULL THEN \(SQLiteEventSchema.eventJobJSON) END, 'null')
+            SELECT e.id, e.type, e.topic, e.key, e.tenant, e.occurred_at, e.data, j.id IS NOT NULL,
+                \(SQLiteEventSchema.eventJobColumns)
             FROM (SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY id LIMIT \(limit)) e
             LEFT JOIN jobs j ON e.data IS NULL AND j.id = e.key
             ORDER BY e.id
@@ -38,11 +39,21 @@ extension SQLiteJobStore {
         return try await pool.read { db in
             let head = try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
             let pruned = try Int64.fetchOne(db, sql: "SELECT through FROM events_pruned") ?? 0
-            let events = try Row.fetchAll(db, sql: sql, arguments: args).map { row in
-                let data: String = row[6]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: args, adapter: ScopeAdapter(["job": SuffixRowAdapter(fromIndex: 8)]))
+            let events = try rows.map { row in
+                let data: JSONValue
+                if let text: String = row[6] {
+                    data = try SQLiteRow.decode(JSONValue.self, text)
+                } else if row[7], let job = row.scopes["job"] {
+                    // The job as GET /v1/jobs/{id} showed it right after the change.
+                    data = try ConveyorJSON.value(of: SQLiteRow.job(job))
+                } else {
+                    // The job was pruned before its events.
+                    data = .null
+                }
                 return LogEvent(
                     id: row[0], type: row[1], topic: row[2], key: row[3], tenant: row[4],
-                    occurredAt: SQLiteRow.date(row[5] as Int64), data: try SQLiteRow.decode(JSONValue.self, data))
+                    occurredAt: SQLiteRow.date(row[5] as Int64), data: data)
             }
             return EventPage(query: query, events: events, head: max(head, pruned), prunedThrough: pruned)
         }

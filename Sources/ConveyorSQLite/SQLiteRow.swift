@@ -5,12 +5,15 @@ import GRDB
 /// Conversions between the store's columns and Core's types.
 enum SQLiteRow {
     /// Every column of a job, in the order ``job(_:)`` reads them.
-    static let jobColumns = """
-        id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff, timeout_seconds,
-        idempotency_key, tags, tenant, metadata, errors, result, created_at, started_at, finished_at,
-        lease_owner, lease_expires_at, cancel_requested, workflow_id, step, rerun_of, created_by, concurrency_key,
-        unique_key
-        """
+    static let jobColumnNames = [
+        "id", "type", "queue", "state", "priority", "payload", "run_at", "attempt", "max_attempts", "backoff",
+        "timeout_seconds", "idempotency_key", "tags", "tenant", "metadata", "errors", "result", "created_at",
+        "started_at", "finished_at", "lease_owner", "lease_expires_at", "cancel_requested", "workflow_id", "step",
+        "rerun_of", "created_by", "concurrency_key", "unique_key",
+    ]
+
+    /// ``jobColumnNames`` as a select list.
+    static let jobColumns = jobColumnNames.joined(separator: ", ")
 
     /// Rounds, as the JSON timestamps do: times are whole milliseconds from the clock on,
     /// so rounding only removes floating-point noise.

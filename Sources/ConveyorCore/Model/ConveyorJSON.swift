@@ -55,6 +55,12 @@ public enum ConveyorJSON {
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try sharedDecoder.decode(type, from: data)
     }
+
+    /// `value` as the document ``encode(_:)`` writes, held in memory: what a reader of that
+    /// text would decode. The event log builds a job event's `data` with it.
+    public static func value<T: Encodable>(of value: T) throws -> JSONValue {
+        try decode(JSONValue.self, from: encode(value))
+    }
 }
 
 extension Int64 {

@@ -58,6 +58,84 @@ struct EventLogConformanceTests {
         #expect(started.startedAt == t0 && started.leaseExpiresAt == lease())
     }
 
+    /// A job event's `data` is built by the one builder of a job's JSON, `Job`'s Codable:
+    /// it is exactly the job as `job(id:)` read it right after the change, for every
+    /// transition and with every optional field set. The columns that change come from the
+    /// event, so later changes to the job leave the events already written as they were.
+    @Test(arguments: StoreKind.allCases)
+    func eachJobEventIsTheJobAsReadRightAfterItsChange(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var expected: [String: [JSONValue]] = [:]
+        func read(_ id: String) async throws {
+            let job = try #require(try await store.job(id: id))
+            expected[id, default: []].append(try ConveyorJSON.value(of: job))
+        }
+        func claim(_ queue: String, now: Date) async throws -> ClaimedJob {
+            try #require(try await store.claimJobs(queue: queue, limit: 1, owner: owner, leaseUntil: now + 30, now: now).first)
+        }
+        func logged() async throws -> [String: [JSONValue]] {
+            var data: [String: [JSONValue]] = [:]
+            for id in expected.keys { data[id] = try await events(store, key: id).map(\.data) }
+            return data
+        }
+
+        let plain = NewJob.test(at: t0)
+        let full = NewJob(
+            type: "full", queue: "full", priority: 7,
+            payload: ["text": "é \u{1F}\"quoted\"", "n": 1.25, "big": 12_345_678_901, "list": [true, .null, ["k": "v"]]],
+            runAt: t0, maxAttempts: 5, backoff: .list(seconds: [1.5, 30]), timeoutSeconds: 12.5, idempotencyKey: "idem-1",
+            tags: ["b", "a"], tenant: "acme", metadata: ["trace": ["id": "t-1", "sampled": true]], createdAt: t0,
+            workflowID: "wf-1", step: "resize", rerunOf: "job-earlier", createdBy: "key:k1", concurrencyKey: "customer-7",
+            unique: UniqueOptions(key: "u-1"))
+        let cancelled = NewJob.test(queue: "idle", at: t0, tags: ["x"])
+        _ = try await store.insertJobs([plain, full, cancelled])
+        for id in [plain.id, full.id, cancelled.id] { try await read(id) }
+
+        // submitted → running → retrying → running → succeeded.
+        let first = try await claim("default", now: t0)
+        try await read(plain.id)
+        let t1 = t0 + 1
+        let error = AttemptError(attempt: 1, message: "boom \"1\"", type: "test", at: t1)
+        try await store.completeJobs([
+            JobOutcome(lease: first.lease, owner: owner, kind: .retry(at: t0 + 60, error: error), finishedAt: t1)
+        ])
+        try await read(plain.id)
+        _ = try await store.stageDueJobs(now: t0 + 60, limit: 10)
+        let second = try await claim("default", now: t0 + 60)
+        try await read(plain.id)
+        try await store.completeJobs([
+            JobOutcome(
+                lease: second.lease, owner: owner, kind: .succeeded(result: ["ok": true, "n": 2, "at": "x"]),
+                finishedAt: t0 + 61)
+        ])
+        try await read(plain.id)
+
+        // Every field set: started, metadata merged while it runs, then failed for good.
+        let running = try await claim("full", now: t0)
+        try await read(full.id)
+        _ = try await store.mergeMetadata(id: full.id, patch: ["progress": 0.5])
+        try await store.completeJobs([
+            JobOutcome(lease: running.lease, owner: owner, kind: .failed(error: error), finishedAt: t1)
+        ])
+        try await read(full.id)
+
+        _ = try await store.cancelJob(id: cancelled.id, now: t1)
+        try await read(cancelled.id)
+
+        let written = try await logged()
+        #expect(written[plain.id]?.count == 5 && written[full.id]?.count == 3 && written[cancelled.id]?.count == 2)
+        for (id, data) in expected {
+            #expect(written[id] == data, "\(id)")
+        }
+
+        // Later changes to the jobs do not reach the events already written.
+        _ = try await store.mergeMetadata(id: plain.id, patch: ["later": true])
+        _ = try await store.retryJob(id: full.id, now: t0 + 120)
+        _ = try await store.mergeMetadata(id: cancelled.id, patch: ["later": true])
+        #expect(try await store.job(id: full.id)?.state == .queued)
+        #expect(try await logged() == expected)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func movesBackToWaitingAppendNothing(kind: StoreKind) async throws {
         let store = try await kind.make()
