@@ -70,7 +70,8 @@ extension PostgresJobStore {
     public func acquireGroupLease(group: String, owner: String, until: Date, now: Date) async throws -> GroupLease? {
         // A new holder bumps the fence; the holder renewing keeps it. Two nodes racing
         // for a free row: the second re-checks the WHERE after the first commits, and
-        // finds the row taken.
+        // finds the row taken. The rule stays in SQL (SQLite has the same statement): the
+        // conditional UPDATE is the compare-and-set, with no read before it.
         let rows = try await client.rows(
             """
             UPDATE conveyor_consumer_groups SET

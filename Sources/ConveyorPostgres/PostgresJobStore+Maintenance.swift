@@ -31,6 +31,8 @@ extension PostgresJobStore {
         let at = PostgresTimestamp(now)
         // A cancel request wins; otherwise the lost attempt counts, and a job with
         // attempts left goes back to the front of its queue (its run_at is kept).
+        // This rule stays in SQL (SQLite has the same CASE): one set-based UPDATE fenced by
+        // `state = 'running'` rescues a batch without a read per job.
         let rows = try await client.rows(
             """
             WITH rescued AS (

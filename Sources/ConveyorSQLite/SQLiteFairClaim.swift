@@ -8,7 +8,10 @@ import GRDB
 /// is the same in PL/pgSQL.
 ///
 /// It runs inside the claim's write transaction, so SQLite's single writer makes every
-/// count it reads exact: no other claim can interleave.
+/// count it reads exact: no other claim can interleave. PostgreSQL keeps the walk in
+/// PL/pgSQL rather than a pure Core plan: its counts, tokens and cursor are read and
+/// written under the queue's advisory lock, and a plan computed in Swift would cost a
+/// round trip per key visited while that lock is held, on the claim's hot path.
 struct SQLiteFairClaim {
     /// What one claim needs to know about its queue. Nil from ``load`` means the plain
     /// claim applies: no settings that need it, no tripped breaker, no paused key.

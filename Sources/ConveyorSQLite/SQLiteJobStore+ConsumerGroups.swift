@@ -66,7 +66,9 @@ extension SQLiteJobStore {
 
     public func acquireGroupLease(group: String, owner: String, until: Date, now: Date) async throws -> GroupLease? {
         try await pool.write { db in
-            // A new holder bumps the fence; the holder renewing keeps it.
+            // A new holder bumps the fence; the holder renewing keeps it. The rule stays in
+            // SQL on both stores: the conditional UPDATE is the compare-and-set that settles
+            // two nodes racing for a free group without a separate lock.
             try db.execute(
                 sql: """
                     UPDATE consumer_groups SET

@@ -33,6 +33,8 @@ extension SQLiteJobStore {
         return try await pool.write { db in
             // A cancel request wins; otherwise the lost attempt counts, and a job with
             // attempts left goes back to the front of its queue (its run_at is kept).
+            // This rule stays in SQL (PostgreSQL has the same CASE): one set-based UPDATE
+            // fenced by `state = 'running'` rescues a batch without a read per job.
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """

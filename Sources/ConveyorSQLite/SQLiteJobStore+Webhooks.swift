@@ -130,7 +130,10 @@ extension SQLiteJobStore {
 
     // MARK: Sending
 
-    /// Picks due deliveries within each endpoint's concurrency and ordering; shared by both stores' dialects.
+    /// Picks due deliveries within each endpoint's concurrency and ordering. PostgreSQL has
+    /// its own copy inside its claim statement. The rule stays in SQL on both stores: it
+    /// counts every endpoint's in-flight and pending deliveries under the claim's lock, which
+    /// a pure Core plan could only do by reading every pending delivery first.
     static func claimableSQL(now: String, limit: String, enabled: String, ordered: String) -> String {
         """
         WITH inflight AS (
