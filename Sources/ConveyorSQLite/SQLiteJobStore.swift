@@ -46,8 +46,7 @@ public final class SQLiteJobStore: StoreDriver {
     }
 
     public func migrate() async throws {
-        // GRDB's migrator takes the writer itself, and serialises with other processes through SQLite's lock.
-        try SQLiteSchema.migrator.migrate(pool)
+        try MigrationLock.holding(forDatabaseAt: path) { try SQLiteSchema.migrator.migrate(pool) }
     }
 
     public func isReady() async -> Bool {

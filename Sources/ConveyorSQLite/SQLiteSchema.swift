@@ -49,6 +49,8 @@ extension SQLiteJobStore {
     /// Applies the migrations up to `version` (the Nth) only, as a database last migrated by
     /// an older Conveyor has them: the tests upgrade one step at a time with it.
     func migrate(upTo version: Int) async throws {
-        try SQLiteSchema.migrator.migrate(pool, upTo: SQLiteSchema.migrations[version - 1].identifier)
+        try MigrationLock.holding(forDatabaseAt: path) {
+            try SQLiteSchema.migrator.migrate(pool, upTo: SQLiteSchema.migrations[version - 1].identifier)
+        }
     }
 }

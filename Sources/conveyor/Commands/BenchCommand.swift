@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-bench-\(JobID.make()).sqlite").path
-        defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } } }
+        defer { if database == nil { for suffix in ["", "-wal", "-shm", "-migrate.lock"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } } }
         let location = try DatabaseLocation(database ?? temporary)
         var logger = Logger(label: "conveyor.bench")
         logger.logLevel = .warning
