@@ -21,4 +21,5 @@ scripts/with-postgres.sh bash -c '
   python3 Tests/process/key_caps_test.py
   python3 Tests/process/pg_restart_test.py
   python3 Tests/process/example_test.py
+  python3 Tests/process/bench_smoke_test.py
 '

@@ -36,6 +36,9 @@ struct BenchCommand: AsyncParsableCommand {
             services: producer.services + (location.isPostgres ? consumer.services : []), logger: logger)
         let infrastructureRun = Task { try await infrastructure.run() }
         try await producer.lifecycle.migrate()
+        // Tenants and API keys, as `conveyor migrate` prepares them: enqueue reads the
+        // tenant's payload limit, as it does under `serve`.
+        try await producer.credentials?.prepareCredentials()
 
         // A queue of its own, so earlier runs against the same database do not count.
         let queue = "bench-\(JobID.make().suffix(8))"
