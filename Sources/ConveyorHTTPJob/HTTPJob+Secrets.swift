@@ -11,7 +11,7 @@ extension HTTPJob {
     /// keeps its sealed value, which must open for this tenant, so a re-run, or a job read
     /// back and submitted again, still sends the real value. Only `headers` and
     /// `sealed_headers` change; the rest is stored as written.
-    public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue {
+    public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets) async throws -> JSONValue {
         guard case .object(var object) = payload, object["headers"] != nil || object["sealed_headers"] != nil else {
             return payload
         }
@@ -29,7 +29,6 @@ extension HTTPJob {
                         "headers.\(name)",
                         #"is "[redacted]" without its sealed value: give the real value, or {"secret": "NAME"} for a named secret"#)
                 }
-                guard let secrets else { throw Self.noSecretStore(name) }
                 do {
                     _ = try await secrets.open(value, purpose: Self.sealPurpose(name))
                 } catch is SealingError {
@@ -38,7 +37,6 @@ extension HTTPJob {
                 }
                 sealed[name] = .string(value)
             } else if SensitiveHeaders.isSensitive(name) {
-                guard let secrets else { throw Self.noSecretStore(name) }
                 sealed[name] = .string(try await secrets.seal(text, purpose: Self.sealPurpose(name)))
                 stored[name] = .string(SensitiveHeaders.redacted)
             }
@@ -52,10 +50,6 @@ extension HTTPJob {
     /// cannot be replayed under another header.
     static func sealPurpose(_ header: String) -> String { "http-header:\(header.lowercased())" }
 
-    private static func noSecretStore(_ name: String) -> ValidationFailure {
-        ValidationFailure(
-            "headers.\(name)", "this server's store keeps no secrets, so a credential header cannot be stored safely")
-    }
 }
 
 extension HTTPJob.Payload {

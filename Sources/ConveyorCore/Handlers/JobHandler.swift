@@ -32,9 +32,8 @@ public protocol JobHandler: Sendable {
     /// merged payload, so it must accept its own output) and workflow steps.
     ///
     /// Throw a ``ValidationFailure`` whose field is relative to the payload to refuse it
-    /// (a 422). `secrets` is nil when the store keeps no secrets. The default stores the
-    /// payload as submitted.
-    func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue
+    /// (a 422). The default stores the payload as submitted.
+    func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets) async throws -> JSONValue
 
     /// Checks a decoded payload at enqueue time, beyond what decoding checks, so a job
     /// that cannot run is a 422 now rather than a failed job later. Throw a
@@ -47,7 +46,7 @@ extension JobHandler {
 
     public func validate(_ payload: Payload) throws {}
 
-    public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets?) async throws -> JSONValue { payload }
+    public func prepareForStorage(_ payload: JSONValue, secrets: TenantSecrets) async throws -> JSONValue { payload }
 }
 
 /// Per-type defaults, shown by `GET /v1/config/job-options`.

@@ -7,7 +7,7 @@ public struct AnyJobHandler: Sendable {
     public internal(set) var defaults: JobDefaults
     let execute: @Sendable (Data, JobContext) async throws -> JSONValue?
     let decodePayload: @Sendable (Data) throws -> Void
-    let prepare: @Sendable (JSONValue, TenantSecrets?) async throws -> JSONValue
+    let prepare: @Sendable (JSONValue, TenantSecrets) async throws -> JSONValue
 
     public init<H: JobHandler>(_ handler: H) {
         self.type = H.type
