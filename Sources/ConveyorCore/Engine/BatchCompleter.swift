@@ -15,6 +15,9 @@ struct BatchCompleter {
 
     var isEmpty: Bool { pending.isEmpty }
 
+    /// The leases of the outcomes not yet taken for writing; heartbeats keep them alive.
+    var leases: [LeaseKey] { pending.map(\.lease) }
+
     mutating func add(_ outcome: JobOutcome) {
         pending.append(outcome)
     }

@@ -133,9 +133,13 @@ final class QueueWorker: Sendable {
             case .cancelJob(let id):
                 for lease in running.keys where lease.id == id { running[lease]?.stop(.cancelRequested) }
             case .heartbeatDue:
-                guard !beating, !running.isEmpty else { break }
+                // A finished job keeps its lease until its outcome is written: under a slow
+                // store, an outcome waiting its turn must not expire and run the job again.
+                // (Not the batch being written: its rows are locked by that write, and
+                // extending them would only wait on it.)
+                let leases = Array(running.keys) + completer.leases
+                guard !beating, !leases.isEmpty else { break }
                 beating = true
-                let leases = Array(running.keys)
                 let until = clock.now().addingTimeInterval(config.leaseDuration.seconds)
                 group.addTask { continuation.yield(.heartbeatDone(await self.extend(leases, until: until), until: until)) }
             case .heartbeatDone(let report, let until):

@@ -1,5 +1,6 @@
 import ConveyorCore
 import ConveyorHTTPJob
+import ConveyorPostgres
 import Foundation
 import Logging
 import Testing
@@ -38,6 +39,56 @@ import Testing
         #expect(try await h.store.queueSettings(queue: "default")?.keyConcurrencyLimit == 1)
         await h.group.triggerGracefulShutdown()
         h.runner.cancel()
+    }
+
+    /// A finished job keeps its lease while its outcome waits behind a slow write: were it
+    /// left to expire, the lease reaper would run the job a second time. Job A's row is
+    /// locked from another connection, so A's outcome write hangs; B finishes meanwhile and
+    /// its outcome waits its turn. The heartbeat must still extend B's lease.
+    @Test(.enabled(if: PostgresTestDatabase.url != nil))
+    func anOutcomeWaitingToBeWrittenKeepsItsLease() async throws {
+        let configuration = try await PostgresTestDatabase.create()
+        let store = try await PostgresTestDatabase.makeStore(on: configuration)
+        try await store.migrate()
+        let locker = try await PostgresTestDatabase.makeStore(on: configuration)
+        let h = try await EngineHarness.start(store: store, concurrency: 4, lease: .seconds(6))
+        let a = try await h.enqueue("sleep", seconds: 0.5)
+        await h.starts.waitForStart(a.id)
+        let release = AsyncStream<Void>.makeStream()
+        let locked = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await locker.client.withTransaction(logger: PostgresTestDatabase.logger) { connection in
+                try await connection.query("SELECT id FROM conveyor_jobs WHERE id = \(a.id) FOR UPDATE", logger: PostgresTestDatabase.logger)
+                locked.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        defer { release.continuation.yield() }  // a failing test must not hang on the lock
+        for await _ in locked.stream { break }
+        try await waitUntil("A's outcome write to wait on the lock") {
+            let waiting = try await locker.client.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                logger: PostgresTestDatabase.logger)
+            for try await count in waiting.decode(Int.self) { return count > 0 }
+            return false
+        }
+        // B's outcome queues behind A's.
+        let b = try await h.enqueue("ok")
+        await h.starts.waitForStart(b.id)
+        try await Task.sleep(for: .milliseconds(200))
+        // Read through the locker's pool: the engine's may be taken by A's waiting writes.
+        let claimedUntil = try #require(try await locker.job(id: b.id)?.leaseExpiresAt)
+        #expect(try await locker.job(id: b.id)?.state == .running)
+        h.clock.advance(by: 3)
+        try await waitUntil("B's lease to be extended while its outcome waits") {
+            guard let until = try await locker.job(id: b.id)?.leaseExpiresAt else { return false }
+            return until > claimedUntil
+        }
+        release.continuation.yield()
+        try await holder.value
+        try await h.wait(for: a.id, .succeeded)
+        try await h.wait(for: b.id, .succeeded)
+        try await h.stop()
     }
 
     @Test func aContextWhoseLeaseRanOutRefusesSideEffects() throws {

@@ -68,12 +68,12 @@ struct EngineHarness {
     let runner: Task<Void, any Error>
 
     static func start(
-        kind: StoreKind = .sqlite, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
+        kind: StoreKind = .sqlite, store given: (any StoreDriver)? = nil, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
         circuitBreaker: CircuitBreakerPolicy? = nil, pollInterval: Duration = .milliseconds(50),
         queueSettings: [String: QueueSettingsPatch]? = nil,
         before: (any StoreDriver, ManualClock) async throws -> Void = { _, _ in }
     ) async throws -> EngineHarness {
-        let store = try await kind.make()
+        let store = if let given { given } else { try await kind.make() }
         let clock = ManualClock()
         try await before(store, clock)
         let starts = StartLog()
