@@ -88,6 +88,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # 1. References.
 say "SQLite reference (Python's sqlite3, WAL, synchronous=NORMAL)"
@@ -114,7 +115,8 @@ run_bench() { # STORE MODE ROUND ARGS...
   shift 3
   file="$WORK/$store-$mode-$round.out"
   say "conveyor bench, $store $mode, round $round/$ROUNDS"
-  if ! timeout 1200 "$BIN" bench --latency-samples "$LATENCY_SAMPLES" "$@" >"$file" 2>&1; then
+  # TMPDIR: the SQLite runs' temporary databases go into WORK, removed even if a run is cut short.
+  if ! TMPDIR="$WORK" timeout 1200 "$BIN" bench --latency-samples "$LATENCY_SAMPLES" "$@" >"$file" 2>&1; then
     tail -n 20 "$file" >&2
     say "conveyor bench failed ($store $mode round $round)"
     exit 1
