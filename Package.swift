@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "ConveyorCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The PostgreSQL store, notifier and leader election (postgres-nio), for many nodes.

@@ -8,11 +8,8 @@ extension PostgresJobStore {
         guard limit > 0 else { return [] }
         let statement = ClaimStatement(
             queue: queue, limit: limit, owner: owner, leaseUntil: PostgresTimestamp(leaseUntil), now: PostgresTimestamp(now))
-        var rows: [ClaimStatement.Row] = []
         do {
-            for try await row in try await client.execute(statement, logger: logger) {
-                rows.append(row)
-            }
+            return try await Self.claimed(try await client.execute(statement, logger: logger))
         } catch let error as PSQLError where error.code == .server {
             // postgres-nio remembers a failed preparation for the connection's lifetime
             // (say, a claim that ran before the schema existed), and would repeat that
@@ -20,9 +17,27 @@ extension PostgresJobStore {
             // unprepared, is safe and heals the poll.
             logger.debug("prepared claim failed; claiming unprepared", metadata: ["error": "\(String(reflecting: error))"])
             let query = PostgresQuery(unsafeSQL: ClaimStatement.sql, binds: try statement.makeBindings())
-            rows = try await client.rows(query, logger: logger).map(statement.decodeRow)
+            return try ClaimStatement.claimedJobs(try await client.rows(query, logger: logger).map(statement.decodeRow))
         }
+    }
+
+    private static func claimed(_ sequence: some AsyncSequence<ClaimStatement.Row, any Error>) async throws -> [ClaimedJob] {
+        var rows: [ClaimStatement.Row] = []
+        for try await row in sequence { rows.append(row) }
         return try ClaimStatement.claimedJobs(rows)
+    }
+
+    public func completeAndClaim(
+        _ outcomes: [JobOutcome], queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date
+    ) async throws -> (completed: Int, claimed: [ClaimedJob]) {
+        let batch = try CompletionBatch(outcomes)
+        let statement = ClaimStatement(
+            queue: queue, limit: limit, owner: owner, leaseUntil: PostgresTimestamp(leaseUntil), now: PostgresTimestamp(now))
+        return try await client.readCommittedTransaction(logger: logger) { db in
+            let completed = try await self.complete(batch, outcomes, in: db)
+            guard limit > 0 else { return (completed, []) }
+            return (completed, try await Self.claimed(try await db.execute(statement, logger: self.logger)))
+        }
     }
 
     public func extendLeases(_ leases: [LeaseKey], owner: String, until: Date) async throws -> LeaseReport {
@@ -49,32 +64,37 @@ extension PostgresJobStore {
 
     public func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int {
         let batch = try CompletionBatch(outcomes)
-        func apply(on db: some PostgresQueryRunner) async throws -> Int {
-            var applied = 0
-            for (kind, group) in batch.groups {
-                let rows = try await db.rows(CompletionBatch.query(kind, group), logger: logger)
-                applied += try rows.first?.decode(Int.self) ?? 0
+        if batch.groups.count <= 1 && !Self.countsFlowControl(outcomes) {
+            // The usual batch holds one kind (all succeeded): one statement, no BEGIN/COMMIT.
+            return try await Self.write(batch, on: client, logger: logger)
+        }
+        return try await client.readCommittedTransaction(logger: logger) { try await self.complete(batch, outcomes, in: $0) }
+    }
+
+    /// Breakers and key pauses count only outcomes that applied, in the same transaction.
+    private static func countsFlowControl(_ outcomes: [JobOutcome]) -> Bool {
+        outcomes.contains { $0.circuit != nil || $0.pauseKeyUntil != nil }
+    }
+
+    /// Runs the batch's statements; returns how many outcomes applied.
+    private static func write(_ batch: CompletionBatch, on db: some PostgresQueryRunner, logger: Logger) async throws -> Int {
+        var applied = 0
+        for (kind, group) in batch.groups {
+            applied += try await db.rows(CompletionBatch.query(kind, group), logger: logger).first?.decode(Int.self) ?? 0
+        }
+        return applied
+    }
+
+    /// Writes the batch inside the caller's transaction, with its flow-control counts.
+    private func complete(_ batch: CompletionBatch, _ outcomes: [JobOutcome], in db: PostgresConnection) async throws -> Int {
+        guard Self.countsFlowControl(outcomes) else { return try await Self.write(batch, on: db, logger: logger) }
+        var applied: Set<String> = []
+        for (kind, group) in batch.groups {
+            for row in try await db.rows(CompletionBatch.query(kind, group, returningIDs: true), logger: logger) {
+                applied.insert(try row.decode(String.self))
             }
-            return applied
         }
-        if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
-            // Breakers and key pauses count only outcomes that applied, in the same transaction.
-            return try await client.readCommittedTransaction(logger: logger) { db in
-                var applied: Set<String> = []
-                for (kind, group) in batch.groups {
-                    for row in try await db.rows(CompletionBatch.query(kind, group, returningIDs: true), logger: self.logger) {
-                        applied.insert(try row.decode(String.self))
-                    }
-                }
-                try await self.applyFlowControl(outcomes, applied: applied, on: db)
-                return applied.count
-            }
-        }
-        switch batch.groups.count {
-        case 0: return 0
-        // The usual batch holds one kind (all succeeded): one statement, no BEGIN/COMMIT.
-        case 1: return try await apply(on: client)
-        default: return try await client.readCommittedTransaction(logger: logger) { try await apply(on: $0) }
-        }
+        try await applyFlowControl(outcomes, applied: applied, on: db)
+        return applied.count
     }
 }

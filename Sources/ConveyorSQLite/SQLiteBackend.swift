@@ -7,6 +7,7 @@ public enum SQLiteBackend {
     /// ``StoreLifecycle/migrate()`` on ``Backend/lifecycle`` before use.
     public static func open(path: String) throws -> Backend {
         let store = try SQLiteJobStore(path: path)
-        return Backend(driver: store, credentials: SQLiteCredentialStore(store))
+        return Backend(
+            driver: store, credentials: SQLiteCredentialStore(store), services: [SQLiteCheckpointer(path: store.path)])
     }
 }

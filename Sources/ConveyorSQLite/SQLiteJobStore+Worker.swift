@@ -6,32 +6,49 @@ import GRDB
 extension SQLiteJobStore {
     public func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob] {
         try await pool.write { db in
-            let lease: [(any DatabaseValueConvertible)?] = [owner, SQLiteRow.millis(leaseUntil), SQLiteRow.millis(now)]
-            let rows: [Row]
-            if let controls = try SQLiteFairClaim.load(db, queue: queue, now: now) {
-                let ids = try SQLiteFairClaim(db: db, queue: queue, now: now, controls: controls).pick(limit: limit)
-                guard !ids.isEmpty else { return [] }
-                rows = try Row.fetchAll(
-                    db.cachedStatement(sql: Self.claimSQL(picking: "SELECT value FROM json_each(?)")),
-                    arguments: StatementArguments(lease + [try SQLiteRow.json(ids)]))
-            } else {
-                // Jobs a fair claim keyed go back to plain order; none, nearly always.
-                try db.cachedStatement(
-                    sql: "UPDATE jobs INDEXED BY jobs_claim_key SET keyed = 0 WHERE state = 'queued' AND queue = ? AND keyed = 1"
-                ).execute(arguments: [queue])
-                rows = try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: Self.claimSQL(
-                            picking: """
-                                SELECT id FROM jobs INDEXED BY jobs_claim WHERE state = 'queued' AND queue = ? AND keyed = 0
-                                ORDER BY priority DESC, run_at, id LIMIT ?
-                                """)),
-                    arguments: StatementArguments(lease + [queue, limit]))
-            }
-            let claimed = try Self.claimedJobs(rows)
-            try SQLiteEventLog.appendJobEvents(db, ids: claimed.map(\.id))
-            return claimed
+            try Self.claim(db, queue: queue, limit: limit, owner: owner, leaseUntil: leaseUntil, now: now)
         }
+    }
+
+    public func completeAndClaim(
+        _ outcomes: [JobOutcome], queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date
+    ) async throws -> (completed: Int, claimed: [ClaimedJob]) {
+        let writes = try outcomes.map(CompletionWrite.init)
+        return try await pool.write { db in
+            let completed = try Self.complete(db, writes, outcomes)
+            return (completed, try Self.claim(db, queue: queue, limit: limit, owner: owner, leaseUntil: leaseUntil, now: now))
+        }
+    }
+
+    private static func claim(
+        _ db: Database, queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date
+    ) throws -> [ClaimedJob] {
+        guard limit > 0 else { return [] }
+        let lease: [(any DatabaseValueConvertible)?] = [owner, SQLiteRow.millis(leaseUntil), SQLiteRow.millis(now)]
+        let rows: [Row]
+        if let controls = try SQLiteFairClaim.load(db, queue: queue, now: now) {
+            let ids = try SQLiteFairClaim(db: db, queue: queue, now: now, controls: controls).pick(limit: limit)
+            guard !ids.isEmpty else { return [] }
+            rows = try Row.fetchAll(
+                db.cachedStatement(sql: Self.claimSQL(picking: "SELECT value FROM json_each(?)")),
+                arguments: StatementArguments(lease + [try SQLiteRow.json(ids)]))
+        } else {
+            // Jobs a fair claim keyed go back to plain order; none, nearly always.
+            try db.cachedStatement(
+                sql: "UPDATE jobs INDEXED BY jobs_claim_key SET keyed = 0 WHERE state = 'queued' AND queue = ? AND keyed = 1"
+            ).execute(arguments: [queue])
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: Self.claimSQL(
+                        picking: """
+                            SELECT id FROM jobs INDEXED BY jobs_claim WHERE state = 'queued' AND queue = ? AND keyed = 0
+                            ORDER BY priority DESC, run_at, id LIMIT ?
+                            """)),
+                arguments: StatementArguments(lease + [queue, limit]))
+        }
+        let claimed = try Self.claimedJobs(rows)
+        try SQLiteEventLog.appendJobEvents(db, ids: claimed.map(\.id))
+        return claimed
     }
 
     /// Built once per form: the statement cache is keyed by SQL text. The ids were picked
@@ -90,20 +107,23 @@ extension SQLiteJobStore {
 
     public func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int {
         let writes = try outcomes.map(CompletionWrite.init)
-        return try await pool.write { db in
-            var applied: [String] = []
-            applied.reserveCapacity(writes.count)
-            for write in writes {
-                try db.cachedStatement(sql: write.sql).execute(arguments: write.arguments)
-                if db.changesCount > 0 { applied.append(write.id) }
-            }
-            // Fenced-out outcomes changed nothing and append nothing.
-            try SQLiteEventLog.appendJobEvents(db, ids: applied)
-            if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
-                try SQLiteFlowControl.apply(db, outcomes: outcomes, applied: Set(applied))
-            }
-            return applied.count
+        return try await pool.write { db in try Self.complete(db, writes, outcomes) }
+    }
+
+    private static func complete(_ db: Database, _ writes: [CompletionWrite], _ outcomes: [JobOutcome]) throws -> Int {
+        guard !writes.isEmpty else { return 0 }
+        var applied: [String] = []
+        applied.reserveCapacity(writes.count)
+        for write in writes {
+            try db.cachedStatement(sql: write.sql).execute(arguments: write.arguments)
+            if db.changesCount > 0 { applied.append(write.id) }
         }
+        // Fenced-out outcomes changed nothing and append nothing.
+        try SQLiteEventLog.appendJobEvents(db, ids: applied)
+        if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
+            try SQLiteFlowControl.apply(db, outcomes: outcomes, applied: Set(applied))
+        }
+        return applied.count
     }
 }
 

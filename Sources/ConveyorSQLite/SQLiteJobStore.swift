@@ -11,6 +11,10 @@ public final class SQLiteJobStore: StoreDriver {
     let pool: DatabasePool
     public let path: String
 
+    /// The log size, in pages, at which a commit checkpoints by itself (SQLite's default
+    /// is 1,000). ``SQLiteCheckpointer`` normally keeps the log far below it.
+    static let writerCheckpointPages = 10_000
+
     /// Opens (or creates) the database file. Call ``migrate()`` before use.
     public init(path: String) throws {
         var configuration = Configuration()
@@ -21,6 +25,8 @@ public final class SQLiteJobStore: StoreDriver {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // The claim and stage indexes are hot; keep them in memory rather than re-reading pages.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // SQLiteCheckpointer copies the log back beside the writer; this is the backstop.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.writerCheckpointPages)")
         }
         self.path = path
         try Self.createPrivately(path)

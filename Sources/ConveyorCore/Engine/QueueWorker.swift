@@ -97,6 +97,9 @@ final class QueueWorker: Sendable {
         var claiming = false
         var beating = false
         var wantMore = true
+        // A wake-up that came while a claim was in flight: that claim may have looked
+        // before the new jobs were committed, so a short answer must not end the claiming.
+        var wokenDuringClaim = false
         var shuttingDown = false
         var cooldownPending = false
         var lastClaim = ContinuousClock.now - config.fetchCooldown
@@ -106,6 +109,7 @@ final class QueueWorker: Sendable {
             switch event {
             case .wake:
                 wantMore = true
+                if claiming { wokenDuringClaim = true }
             case .cooldownElapsed:
                 cooldownPending = false
             case .finished(let lease, let result):
@@ -157,7 +161,8 @@ final class QueueWorker: Sendable {
                 wantMore = true
             case .claimed(let jobs, let limit, let until):
                 claiming = false
-                wantMore = jobs?.count == limit
+                wantMore = jobs?.count == limit || wokenDuringClaim
+                wokenDuringClaim = false
                 for job in jobs ?? [] {
                     if shuttingDown {
                         // Claimed as shutdown began: hand it straight back.
@@ -196,40 +201,87 @@ final class QueueWorker: Sendable {
                 return
             }
 
-            if !writing, let batch = completer.takeBatch() {
-                writing = true
-                group.addTask {
-                    await BatchCompleter.write(batch, to: self.store, timeout: config.storeTimeout, logger: self.logger)
-                    continuation.yield(.written)
-                    // The batch appended its events; the tailer reads them now, not at its poll.
-                    await self.notifier.notify([.eventsAppended])
-                }
-            }
             if shuttingDown {
+                if !writing, let batch = completer.takeBatch() {
+                    writing = true
+                    group.addTask { await self.write(batch, continuation) }
+                }
                 if running.isEmpty && !writing && !claiming && completer.isEmpty { return }
                 continue
             }
-            guard wantMore, !claiming, running.count < config.concurrency else { continue }
-
-            let sinceLast = lastClaim.duration(to: .now)
-            if sinceLast < config.fetchCooldown {
-                if !cooldownPending {
-                    cooldownPending = true
-                    let wait = config.fetchCooldown - sinceLast
-                    group.addTask {
-                        try? await Task.sleep(for: wait)
-                        continuation.yield(.cooldownElapsed)
+            var claimDue = !claiming && wantMore && running.count < config.concurrency
+            if claimDue {
+                let sinceLast = lastClaim.duration(to: .now)
+                if sinceLast < config.fetchCooldown {
+                    claimDue = false
+                    if !cooldownPending {
+                        cooldownPending = true
+                        let wait = config.fetchCooldown - sinceLast
+                        group.addTask {
+                            try? await Task.sleep(for: wait)
+                            continuation.yield(.cooldownElapsed)
+                        }
                     }
+                }
+            }
+            guard claimDue else {
+                // Outcomes that finish while a claim is in flight wait for the next claim
+                // and ride with it, one commit for both; heartbeats keep their leases.
+                if !writing, !claiming, let batch = completer.takeBatch() {
+                    writing = true
+                    group.addTask { await self.write(batch, continuation) }
                 }
                 continue
             }
-            // The claim runs beside the loop, so finished jobs keep flowing while it waits
-            // for the database.
+            // The claim runs beside the loop, so finished jobs keep flowing while it waits for
+            // the database; it never waits for a write in flight (a write blocked on a locked
+            // row must not stop the pool).
+            let batch = writing ? nil : completer.takeBatch()
+            if batch != nil { writing = true }
             lastClaim = .now
             claiming = true
             let limit = min(config.batchSize, config.concurrency - running.count)
             let until = clock.now().addingTimeInterval(config.leaseDuration.seconds)
-            group.addTask { continuation.yield(.claimed(await self.claim(limit: limit, until: until), limit: limit, until: until)) }
+            group.addTask {
+                guard let batch else {
+                    continuation.yield(.claimed(await self.claim(limit: limit, until: until), limit: limit, until: until))
+                    return
+                }
+                if let claimed = await self.completeAndClaim(batch, limit: limit, until: until) {
+                    continuation.yield(.written)
+                    continuation.yield(.claimed(claimed, limit: limit, until: until))
+                } else {
+                    // The claim waits for the next wake-up; the outcomes are written on their
+                    // own, retried until they are, and never dropped.
+                    continuation.yield(.claimed(nil, limit: limit, until: until))
+                    await self.write(batch, continuation)
+                }
+            }
+        }
+    }
+
+    /// Writes a batch of outcomes on its own, retrying until it is written.
+    private func write(_ batch: [JobOutcome], _ continuation: AsyncStream<Event>.Continuation) async {
+        await BatchCompleter.write(batch, to: store, timeout: configuration.storeTimeout, logger: logger)
+        continuation.yield(.written)
+        // The batch appended its events; the tailer reads them now, not at its poll.
+        await notifier.notify([.eventsAppended])
+    }
+
+    /// Writes a batch of outcomes and claims the next jobs in one transaction; nil when
+    /// that failed, and then neither happened.
+    private func completeAndClaim(_ batch: [JobOutcome], limit: Int, until: Date) async -> [ClaimedJob]? {
+        let now = clock.now()
+        let (store, queue, owner) = (store, configuration.queue, owner)
+        do {
+            let (_, claimed) = try await withDeadline(configuration.storeTimeout, "writing outcomes and claiming jobs") {
+                try await store.completeAndClaim(batch, queue: queue, limit: limit, owner: owner, leaseUntil: until, now: now)
+            }
+            await notifier.notify([.eventsAppended])
+            return claimed
+        } catch {
+            logger.loopFailure("writing outcomes and claiming jobs failed; writing the outcomes alone", error: error)
+            return nil
         }
     }
 

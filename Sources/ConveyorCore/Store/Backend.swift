@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// take the parts they use, so nothing outside a driver names a concrete store type.
 public struct Backend: Sendable {
     public let jobs: any JobStore
-    public let claims: any JobClaimStore
+    /// Settable so a tool can wrap the hot path (`conveyor bench` times every call).
+    public var claims: any JobClaimStore
     public let maintenance: any JobMaintenanceStore
     public let events: any EventLogStore
     public let eventBus: any EventBusStore

@@ -18,6 +18,15 @@ public protocol JobClaimStore: Sendable {
     /// are skipped; the return value counts those applied.
     @discardableResult
     func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int
+
+    /// Writes `outcomes`, then claims up to `limit` jobs, in one transaction: a busy
+    /// worker's steady state, where each batch of finished jobs makes room for the next.
+    /// One commit instead of two, and the claim sees the room the outcomes freed under a
+    /// queue's or a key's cap. On an error neither happened; the outcomes may be written
+    /// again (fencing makes that harmless).
+    func completeAndClaim(
+        _ outcomes: [JobOutcome], queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date
+    ) async throws -> (completed: Int, claimed: [ClaimedJob])
 }
 
 public struct LeaseReport: Sendable, Equatable {

@@ -46,7 +46,11 @@ struct BenchCommand: AsyncParsableCommand {
         var registry = JobRegistry()
         registry.register(BenchJob(probe: probe))
         let enqueuer = Conveyor(backend: producer, registry: registry, logger: logger)
-        let runner = Conveyor(backend: consumer, registry: registry, logger: logger)
+        // The workers' hot path, timed call by call: where the drain's time goes.
+        let timeline = StoreCallTimeline()
+        var timed = consumer
+        timed.claims = timeline.wrap(consumer.claims)
+        let runner = Conveyor(backend: timed, registry: registry, logger: logger)
         let job = EnqueueRequest(type: BenchJob.type, queue: queue, payload: [:])
         if keys > 0 && keyLimit != 0 {
             // Caps on every key make each claim take the fair path: the cost being measured.
@@ -81,13 +85,21 @@ struct BenchCommand: AsyncParsableCommand {
         let engineRun = Task { try await group.run() }
         let eventsBefore = try await consumer.events.readEvents(EventQuery(limit: 0)).head
         let drainStart = ContinuousClock.now
+        let cpuBefore = ProcessCPU.now()
         // Counting in the store is itself a scan; wait on the handlers, then confirm.
         await probe.waitForCount(jobs)
         while try await succeeded(consumer.jobs, queue: queue) < jobs {
             try await Task.sleep(for: .milliseconds(2))
         }
         let drainSeconds = drainStart.duration(to: .now).seconds
+        let cpu = ProcessCPU.now() - cpuBefore
         print(String(format: "processed: %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / drainSeconds, jobs, drainSeconds))
+        print(
+            String(
+                format: "cpu:       %8.0f%% of one core during the drain  (user %.2f s, system %.2f s, %d cores)",
+                (cpu.user + cpu.system) / drainSeconds * 100, cpu.user, cpu.system, ProcessInfo.processInfo.activeProcessorCount))
+        print("store calls during the drain:")
+        for line in await timeline.summary(over: drainSeconds) { print(line) }
         // Every claim and every outcome appends to the event log in its own transaction.
         let eventsWritten = try await consumer.events.readEvents(EventQuery(limit: 0)).head - eventsBefore
         print(
@@ -201,6 +213,23 @@ private actor StartProbe {
     func waitForStart(of id: String) async {
         if early.remove(id) != nil { return }
         await withCheckedContinuation { waiting[id] = $0 }
+    }
+}
+
+/// The CPU time this process has used, user and system, from getrusage.
+struct ProcessCPU {
+    var user: Double
+    var system: Double
+
+    static func now() -> ProcessCPU {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
+        return ProcessCPU(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
+    }
+
+    static func - (a: ProcessCPU, b: ProcessCPU) -> ProcessCPU {
+        ProcessCPU(user: a.user - b.user, system: a.system - b.system)
     }
 }
 

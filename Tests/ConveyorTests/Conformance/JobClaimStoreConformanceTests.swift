@@ -148,4 +148,46 @@ struct JobClaimStoreConformanceTests {
         #expect(try await store.extendLeases([claimed.lease], owner: owner, until: lease(300)).lost == [claimed.lease])
         #expect(try await store.job(id: job.id)?.result == "ok")
     }
+
+    // MARK: completeAndClaim
+
+    /// The worker's steady state: last batch's outcomes written and the next batch claimed
+    /// in one call, with the events of both.
+    @Test(arguments: StoreKind.allCases)
+    func completeAndClaimWritesOutcomesThenClaims(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.insertJobs((0..<4).map { _ in .test(at: t0) })
+        let first = try await store.claimJobs(queue: "default", limit: 2, owner: owner, leaseUntil: lease(), now: t0)
+        let outcomes = first.map { JobOutcome(lease: $0.lease, owner: owner, kind: .succeeded(result: "ok"), finishedAt: t0 + 1) }
+        let (completed, next) = try await store.completeAndClaim(
+            outcomes, queue: "default", limit: 5, owner: owner, leaseUntil: lease(60), now: t0 + 1)
+        #expect(completed == 2)
+        #expect(next.count == 2)
+        #expect(Set(next.map(\.id)).isDisjoint(with: first.map(\.id)))
+        for job in first { #expect(try await store.job(id: job.id)?.state == .succeeded) }
+        for job in next { #expect(try await store.job(id: job.id)?.leaseExpiresAt == lease(60)) }
+        let types = try await store.readEvents(EventQuery(after: 0, key: first[0].id)).events.map(\.type)
+        #expect(types == ["job.submitted", "job.started", "job.succeeded"])
+        // Nothing left to claim, and a repeated outcome is fenced out.
+        let again = try await store.completeAndClaim(outcomes, queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 2)
+        #expect(again.completed == 0 && again.claimed.isEmpty)
+        // With nothing to write it is a plain claim; with no room, a plain write.
+        #expect(try await store.completeAndClaim([], queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 2).claimed.isEmpty)
+    }
+
+    /// The claim sees the room the outcomes in the same call freed under a queue's cap.
+    @Test(arguments: StoreKind.allCases)
+    func completeAndClaimSeesTheRoomItsOutcomesFreed(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.setQueueSettings(QueueSettings(concurrencyLimit: 1), queue: "default", now: t0)
+        _ = try await store.insertJobs([.test(at: t0), .test(at: t0)])
+        let first = try await store.claimJobs(queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0)
+        #expect(first.count == 1)
+        #expect(try await store.claimJobs(queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0).isEmpty, "at the cap")
+        let done = JobOutcome(lease: first[0].lease, owner: owner, kind: .succeeded(result: nil), finishedAt: t0 + 1)
+        let (completed, next) = try await store.completeAndClaim(
+            [done], queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 1)
+        #expect(completed == 1)
+        #expect(next.count == 1, "the finished job's slot is free within the same transaction")
+    }
 }
