@@ -19,11 +19,12 @@ public protocol JobClaimStore: Sendable {
     @discardableResult
     func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int
 
-    /// Writes `outcomes`, then claims up to `limit` jobs, in one transaction: a busy
-    /// worker's steady state, where each batch of finished jobs makes room for the next.
-    /// One commit instead of two, and the claim sees the room the outcomes freed under a
-    /// queue's or a key's cap. On an error neither happened; the outcomes may be written
-    /// again (fencing makes that harmless).
+    /// Writes `outcomes` and claims up to `limit` jobs in one call: a busy worker's steady
+    /// state, where each batch of finished jobs makes room for the next. SQLite, with its
+    /// single writer, does both in one transaction, so the claim sees the room the outcomes
+    /// freed under a cap; PostgreSQL runs them side by side, where concurrent commits are
+    /// cheaper than one longer transaction. On an error the outcomes may or may not have
+    /// been written; writing them again is harmless (fencing).
     func completeAndClaim(
         _ outcomes: [JobOutcome], queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date
     ) async throws -> (completed: Int, claimed: [ClaimedJob])

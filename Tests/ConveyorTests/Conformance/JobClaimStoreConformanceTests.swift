@@ -175,7 +175,9 @@ struct JobClaimStoreConformanceTests {
         #expect(try await store.completeAndClaim([], queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 2).claimed.isEmpty)
     }
 
-    /// The claim sees the room the outcomes in the same call freed under a queue's cap.
+    /// On SQLite the claim sees the room the outcomes in the same transaction freed under
+    /// a queue's cap. PostgreSQL runs the two side by side (see its `completeAndClaim`), so
+    /// there the room shows at the next claim.
     @Test(arguments: StoreKind.allCases)
     func completeAndClaimSeesTheRoomItsOutcomesFreed(kind: StoreKind) async throws {
         let store = try await kind.make()
@@ -188,6 +190,11 @@ struct JobClaimStoreConformanceTests {
         let (completed, next) = try await store.completeAndClaim(
             [done], queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 1)
         #expect(completed == 1)
-        #expect(next.count == 1, "the finished job's slot is free within the same transaction")
+        if kind == .sqlite {
+            #expect(next.count == 1, "the finished job's slot is free within the same transaction")
+        } else {
+            let claimed = next + (try await store.claimJobs(queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 1))
+            #expect(claimed.count == 1, "the finished job's slot is free once its outcome is written")
+        }
     }
 }
