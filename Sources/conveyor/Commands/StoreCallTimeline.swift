@@ -7,7 +7,6 @@ import Foundation
 /// batches were, how long each transaction took, and how busy the store was.
 actor StoreCallTimeline {
     struct Call: Sendable {
-        var started: ContinuousClock.Instant
         var seconds: Double
         var jobs: Int
     }
@@ -17,8 +16,6 @@ actor StoreCallTimeline {
     func record(_ name: String, _ call: Call) {
         calls[name, default: []].append(call)
     }
-
-    func reset() { calls = [:] }
 
     /// One line per call kind: count, jobs per call, p50/p99 duration and the share of
     /// the drain the calls of that kind were in flight.
@@ -49,7 +46,7 @@ private struct TimedClaimStore: JobClaimStore {
         let start = ContinuousClock.now
         let result = try await call()
         let seconds = start.duration(to: .now).seconds
-        await timeline.record(name, .init(started: start, seconds: seconds, jobs: jobs(result)))
+        await timeline.record(name, .init(seconds: seconds, jobs: jobs(result)))
         return result
     }
 

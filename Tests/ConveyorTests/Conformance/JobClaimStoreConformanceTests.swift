@@ -171,7 +171,7 @@ struct JobClaimStoreConformanceTests {
         // Nothing left to claim, and a repeated outcome is fenced out.
         let again = try await store.completeAndClaim(outcomes, queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 2)
         #expect(again.completed == 0 && again.claimed.isEmpty)
-        // With nothing to write it is a plain claim; with no room, a plain write.
+        // With nothing to write it is a plain claim.
         #expect(try await store.completeAndClaim([], queue: "default", limit: 5, owner: owner, leaseUntil: lease(), now: t0 + 2).claimed.isEmpty)
     }
 
