@@ -10,7 +10,7 @@ Usage: bench/sqlite_statement_costs.py [--jobs N] [--batch B] [--no-autocheckpoi
        [--checkpointer] [--bulk-complete]
 Environment: CONVEYOR_BIN (default .build/release/conveyor, else .build/debug/conveyor).
 """
-import argparse, json, os, sqlite3, subprocess, tempfile, threading, time, uuid
+import argparse, json, os, sqlite3, subprocess, tempfile, threading, time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--jobs", type=int, default=50000)
@@ -32,7 +32,10 @@ if args.no_autocheckpoint or args.checkpointer:
 N, B = args.jobs, args.batch
 q="benchq"
 now=int(time.time()*1000)
-rows=[(str(uuid.uuid4()),"bench.noop",q,"queued",0,"{}",now,0,3,'{"type":"exponential"}',None,None,"[]","default","{}",now,None,None,None,None,"default",None) for i in range(N)]
+# Time-ordered ids, as JobID.make gives (UUIDv7): random ids scatter a batch's rows over
+# the table's pages and made every statement about 40% dearer.
+ids=[f"{now:012x}"[:8] + "-" + f"{now:012x}"[8:] + f"-7000-8000-{i:012x}" for i in range(N)]
+rows=[(ids[i],"bench.noop",q,"queued",0,"{}",now,0,3,'{"type":"exponential"}',None,None,"[]","default","{}",now,None,None,None,None,"default",None) for i in range(N)]
 t=time.perf_counter()
 c.execute("BEGIN")
 c.executemany("""INSERT INTO jobs (id, type, queue, state, priority, payload, run_at, attempt, max_attempts, backoff,

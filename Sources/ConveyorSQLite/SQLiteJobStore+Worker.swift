@@ -4,6 +4,11 @@ import GRDB
 
 /// The hot path: claiming, heartbeats and batched completion.
 extension SQLiteJobStore {
+    /// Two: SQLite has one writer, and a second call waiting behind the first keeps it busy
+    /// while the first one's jobs are handed out and the next batch is gathered. A third
+    /// only splits the batches further (docs/performance.md).
+    public var claimsInFlight: Int { 2 }
+
     public func claimJobs(queue: String, limit: Int, owner: String, leaseUntil: Date, now: Date) async throws -> [ClaimedJob] {
         try await pool.write { db in
             try Self.claim(db, queue: queue, limit: limit, owner: owner, leaseUntil: leaseUntil, now: now)

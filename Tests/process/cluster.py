@@ -90,10 +90,10 @@ def api(port, method, path, body=None):
 class Node:
     """One `conveyor serve` or `conveyor worker` process."""
 
-    def __init__(self, kind, database, log_dir, name, lease=2, port=None):
+    def __init__(self, kind, database, log_dir, name, lease=2, port=None, extra=()):
         self.kind, self.name, self.port = kind, name, port
         args = [BIN, kind, "--database", database, "--queue", "default=20", "--lease-seconds", str(lease),
-                "--log-level", os.environ.get("CONVEYOR_TEST_LOG_LEVEL", "warning")]
+                "--log-level", os.environ.get("CONVEYOR_TEST_LOG_LEVEL", "warning"), *extra]
         if port:
             args += ["--port", str(port)]
         # The receivers listen on loopback, which http jobs may call only when allowed

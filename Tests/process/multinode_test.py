@@ -33,7 +33,10 @@ def main():
     work = tempfile.mkdtemp(prefix="conveyor-multinode-")
     database = fresh_database()
     recorder = Recorder()
-    workers = [Node("worker", database, work, f"worker{i}", lease=LEASE) for i in range(3)]
+    # One worker keeps three store calls in flight (--claims-in-flight, for a PostgreSQL
+    # across a network): its claims side by side must not hand out a job twice either.
+    workers = [Node("worker", database, work, f"worker{i}", lease=LEASE, extra=["--claims-in-flight", "3"] if i == 1 else [])
+               for i in range(3)]
 
     # Wait for the workers to elect a leader before the server starts, so it is a worker.
     leader = None

@@ -22,9 +22,11 @@ final class QueueWorker: Sendable {
         case heartbeatDue
         /// The leases were extended to `until`, but for those the report says are lost.
         case heartbeatDone(LeaseReport?, until: Date)
+        /// A batch of outcomes written on its own.
         case written
-        /// A claim came back: the jobs, or nil when the store failed.
-        case claimed([ClaimedJob]?, limit: Int, until: Date)
+        /// A claim came back: the jobs, or nil when the store failed. `wrote`: it carried a
+        /// batch of outcomes, now written.
+        case claimed([ClaimedJob]?, limit: Int, until: Date, wrote: Bool)
         case shutdown
         case graceExpired
         /// The task was cancelled: stop at once, but still hand running jobs back.
@@ -93,13 +95,23 @@ final class QueueWorker: Sendable {
         let config = configuration
         var running: [LeaseKey: RunningJob] = [:]
         var completer = BatchCompleter()
-        var writing = false
-        var claiming = false
+        // Store calls in flight: outcome batches being written (alone or riding with a
+        // claim), and claims with the slots they may fill. The store says how many calls
+        // pay off at once: one on SQLite's single writer, several on PostgreSQL, where
+        // concurrent commits share a flush.
+        let depth = max(1, config.claimsInFlight ?? store.claimsInFlight)
+        var writes = 0
+        var claims = 0
+        var reserved = 0
         var beating = false
         var wantMore = true
-        // A wake-up that came while a claim was in flight: that claim may have looked
-        // before the new jobs were committed, so a short answer must not end the claiming.
-        var wokenDuringClaim = false
+        // The last claim came back full: more jobs are likely waiting, so a second call may
+        // go out beside one in flight. Off on an idle queue, where it would be an empty write.
+        var backlog = false
+        // Something a claim in flight may have missed: a wake-up (jobs committed after it
+        // looked), or a write that freed room under a cap. Its short answer must not end
+        // the claiming then.
+        var lookAgain = false
         var shuttingDown = false
         var cooldownPending = false
         var lastClaim = ContinuousClock.now - config.fetchCooldown
@@ -109,7 +121,7 @@ final class QueueWorker: Sendable {
             switch event {
             case .wake:
                 wantMore = true
-                if claiming { wokenDuringClaim = true }
+                if claims > 0 { lookAgain = true }
             case .cooldownElapsed:
                 cooldownPending = false
             case .finished(let lease, let result):
@@ -154,15 +166,20 @@ final class QueueWorker: Sendable {
                     for (lease, run) in running where !report.lost.contains(lease) { run.lease.extend(to: until) }
                 }
             case .written:
-                writing = false
+                writes -= 1
                 // Finished jobs free room under a queue's or a key's cap only once their
                 // outcomes are written: a claim cut short by a cap tries again now rather
                 // than at the next poll.
                 wantMore = true
-            case .claimed(let jobs, let limit, let until):
-                claiming = false
-                wantMore = jobs?.count == limit || wokenDuringClaim
-                wokenDuringClaim = false
+                if claims > 0 { lookAgain = true }
+            case .claimed(let jobs, let limit, let until, let wrote):
+                // A claim sees the room its own outcomes freed (JobClaimStore.completeAndClaim).
+                if wrote { writes -= 1 }
+                claims -= 1
+                reserved -= limit
+                backlog = jobs?.count == limit
+                wantMore = backlog || lookAgain
+                if claims == 0 { lookAgain = false }
                 for job in jobs ?? [] {
                     if shuttingDown {
                         // Claimed as shutdown began: hand it straight back.
@@ -202,18 +219,19 @@ final class QueueWorker: Sendable {
             }
 
             if shuttingDown {
-                if !writing, let batch = completer.takeBatch() {
-                    writing = true
+                if writes < depth, let batch = completer.takeBatch() {
+                    writes += 1
                     group.addTask { await self.write(batch, continuation) }
                 }
-                if running.isEmpty && !writing && !claiming && completer.isEmpty { return }
+                if running.isEmpty && writes == 0 && claims == 0 && completer.isEmpty { return }
                 continue
             }
-            var claimDue = !claiming && wantMore && running.count < config.concurrency
-            if claimDue {
+            var claimed = false
+            while claims < (backlog ? depth : 1) && wantMore && running.count + reserved < config.concurrency {
+                // The cooldown spaces a pool's claims when none is in flight, so a busy pool
+                // claims in batches; claims beside one in flight start at once.
                 let sinceLast = lastClaim.duration(to: .now)
-                if sinceLast < config.fetchCooldown {
-                    claimDue = false
+                if claims == 0 && sinceLast < config.fetchCooldown {
                     if !cooldownPending {
                         cooldownPending = true
                         let wait = config.fetchCooldown - sinceLast
@@ -222,40 +240,48 @@ final class QueueWorker: Sendable {
                             continuation.yield(.cooldownElapsed)
                         }
                     }
+                    break
                 }
+                // The claim runs beside the loop, so finished jobs keep flowing while it waits
+                // for the database; it never waits for a write in flight (a write blocked on a
+                // locked row must not stop the pool).
+                let batch = writes < depth ? completer.takeBatch() : nil
+                if batch != nil { writes += 1 }
+                lastClaim = .now
+                claimed = true
+                // Several claims in flight share the pool's room, so each brings a part.
+                let share = (config.concurrency + depth - 1) / depth
+                let limit = min(config.batchSize, share, config.concurrency - running.count - reserved)
+                claims += 1
+                reserved += limit
+                startClaim(batch, limit: limit, continuation, &group)
             }
-            guard claimDue else {
-                // Outcomes that finish while a claim is in flight wait for the next claim
-                // and ride with it, one commit for both; heartbeats keep their leases.
-                if !writing, !claiming, let batch = completer.takeBatch() {
-                    writing = true
-                    group.addTask { await self.write(batch, continuation) }
-                }
-                continue
+            // Outcomes that finish while a claim is in flight wait for the next claim and
+            // ride with it, one commit for both; heartbeats keep their leases.
+            if !claimed, writes < depth, claims == 0, let batch = completer.takeBatch() {
+                writes += 1
+                group.addTask { await self.write(batch, continuation) }
             }
-            // The claim runs beside the loop, so finished jobs keep flowing while it waits for
-            // the database; it never waits for a write in flight (a write blocked on a locked
-            // row must not stop the pool).
-            let batch = writing ? nil : completer.takeBatch()
-            if batch != nil { writing = true }
-            lastClaim = .now
-            claiming = true
-            let limit = min(config.batchSize, config.concurrency - running.count)
-            let until = clock.now().addingTimeInterval(config.leaseDuration.seconds)
-            group.addTask {
-                guard let batch else {
-                    continuation.yield(.claimed(await self.claim(limit: limit, until: until), limit: limit, until: until))
-                    return
-                }
-                if let claimed = await self.completeAndClaim(batch, limit: limit, until: until) {
-                    continuation.yield(.written)
-                    continuation.yield(.claimed(claimed, limit: limit, until: until))
-                } else {
-                    // The claim waits for the next wake-up; the outcomes are written on their
-                    // own, retried until they are, and never dropped.
-                    continuation.yield(.claimed(nil, limit: limit, until: until))
-                    await self.write(batch, continuation)
-                }
+        }
+    }
+
+    /// Claims up to `limit` jobs, writing `batch` with them when there is one.
+    private func startClaim(
+        _ batch: [JobOutcome]?, limit: Int, _ continuation: AsyncStream<Event>.Continuation, _ group: inout DiscardingTaskGroup
+    ) {
+        let until = clock.now().addingTimeInterval(configuration.leaseDuration.seconds)
+        group.addTask {
+            guard let batch else {
+                continuation.yield(.claimed(await self.claim(limit: limit, until: until), limit: limit, until: until, wrote: false))
+                return
+            }
+            if let claimed = await self.completeAndClaim(batch, limit: limit, until: until) {
+                continuation.yield(.claimed(claimed, limit: limit, until: until, wrote: true))
+            } else {
+                // The claim waits for the next wake-up; the outcomes are written on their
+                // own, retried until they are, and never dropped.
+                continuation.yield(.claimed(nil, limit: limit, until: until, wrote: false))
+                await self.write(batch, continuation)
             }
         }
     }

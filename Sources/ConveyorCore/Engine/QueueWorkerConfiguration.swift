@@ -16,11 +16,14 @@ public struct QueueWorkerConfiguration: Sendable, Hashable {
     /// How long one store call (a claim, a heartbeat, a batch of outcomes) may take before
     /// the pool gives up on it and retries: a lost query must not stall the pool.
     public var storeTimeout: Duration
+    /// Claims the pool keeps in flight at once, each bringing a share of the room; nil
+    /// leaves it to the store (``JobClaimStore/claimsInFlight``).
+    public var claimsInFlight: Int?
 
     public init(
         queue: String, concurrency: Int = 10, batchSize: Int? = nil, leaseDuration: Duration = .seconds(30),
         pollInterval: Duration = .seconds(1), fetchCooldown: Duration = .milliseconds(1),
-        gracePeriod: Duration = .seconds(25), storeTimeout: Duration? = nil
+        gracePeriod: Duration = .seconds(25), storeTimeout: Duration? = nil, claimsInFlight: Int? = nil
     ) {
         self.queue = queue
         self.concurrency = max(1, concurrency)
@@ -31,6 +34,7 @@ public struct QueueWorkerConfiguration: Sendable, Hashable {
         self.gracePeriod = gracePeriod
         // Past half a lease, waiting costs more than retrying: the lease is at risk.
         self.storeTimeout = storeTimeout ?? min(.seconds(15), leaseDuration / 2)
+        self.claimsInFlight = claimsInFlight.map { max(1, $0) }
     }
 
     /// Heartbeats renew the lease three times per lease period, so one slow beat does not lose it.

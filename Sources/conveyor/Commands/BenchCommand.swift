@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "No-op jobs to enqueue and drain.") var jobs = 50_000
     @Option(help: "Worker concurrency.") var concurrency = 100
     @Option(help: "Jobs per enqueue batch (one transaction each).") var batch = 1_000
+    @Option(help: "Claims the worker keeps in flight (default: the store's choice).") var claimsInFlight: Int?
     @Option(help: "Single jobs timed for pickup latency, on an idle worker.") var latencySamples = 300
     @Option(help: "A SQLite file or postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
     @Option(help: "SSE clients connected while the latency phase runs (0: skip the SSE measurement).") var sseClients = 0
@@ -79,7 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         // 2. Drain with in-process workers.
         let engine = ConveyorEngine(
-            conveyor: runner, queues: [QueueWorkerConfiguration(queue: queue, concurrency: concurrency)],
+            conveyor: runner, queues: [QueueWorkerConfiguration(queue: queue, concurrency: concurrency, claimsInFlight: claimsInFlight)],
             elector: consumer.elector(holder: "bench", role: "maintenance"))
         let group = ServiceGroup(services: [engine], logger: logger)
         let engineRun = Task { try await group.run() }

@@ -41,6 +41,7 @@ actor StoreCallTimeline {
 private struct TimedClaimStore: JobClaimStore {
     let store: any JobClaimStore
     let timeline: StoreCallTimeline
+    var claimsInFlight: Int { store.claimsInFlight }
 
     private func timed<T>(_ name: String, jobs: (T) -> Int, _ call: () async throws -> T) async rethrows -> T {
         let start = ContinuousClock.now

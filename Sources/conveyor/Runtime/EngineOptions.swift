@@ -20,6 +20,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Seconds a claim holds a job without a heartbeat (env CONVEYOR_LEASE_SECONDS; default 30).")
     var leaseSeconds: Double?
 
+    @Option(help: "Store calls each queue's workers keep in flight (env CONVEYOR_CLAIMS_IN_FLIGHT; default: the store's, 2 on SQLite, 1 on PostgreSQL).")
+    var claimsInFlight: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env CONVEYOR_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -51,6 +54,7 @@ struct EngineOptions: ParsableArguments {
         let specs = queues.isEmpty ? (environment["CONVEYOR_QUEUES"]?.split(separator: ",").map(String.init) ?? []) : queues
         let lease = try positive(leaseSeconds ?? environment["CONVEYOR_LEASE_SECONDS"].flatMap(Double.init) ?? 30, "lease-seconds")
         let grace = try nonNegative(graceSeconds ?? environment["CONVEYOR_GRACE_SECONDS"].flatMap(Double.init) ?? 25, "grace-seconds")
+        let inFlight = try claimsInFlightValue()
         let parsed = try (specs.isEmpty ? ["default=10"] : specs).map { spec -> (String, Int) in
             let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let n = Int(parts[1]), n > 0, EnqueueRequest.isValidName(parts[0]) else {
@@ -61,8 +65,16 @@ struct EngineOptions: ParsableArguments {
         return parsed.map { name, concurrency in
             QueueWorkerConfiguration(
                 queue: name, concurrency: concurrency, leaseDuration: .milliseconds(Int64(lease * 1000)),
-                gracePeriod: .milliseconds(Int64(grace * 1000)))
+                gracePeriod: .milliseconds(Int64(grace * 1000)), claimsInFlight: inFlight)
         }
+    }
+
+    private func claimsInFlightValue() throws -> Int? {
+        guard let text = claimsInFlight.map(String.init) ?? environment["CONVEYOR_CLAIMS_IN_FLIGHT"] else { return nil }
+        guard let n = Int(text), (1...16).contains(n) else {
+            throw ValidationError("--claims-in-flight and CONVEYOR_CLAIMS_IN_FLIGHT must be a whole number from 1 to 16, got '\(text)'.")
+        }
+        return n
     }
 
     /// Retention periods; a job is kept at least as long as events about it (docs/events.md).

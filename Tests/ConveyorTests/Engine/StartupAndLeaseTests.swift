@@ -44,14 +44,42 @@ import Testing
     /// A finished job keeps its lease while its outcome waits behind a slow write: were it
     /// left to expire, the lease reaper would run the job a second time. Job A's row is
     /// locked from another connection, so A's outcome write hangs; B finishes meanwhile and
-    /// its outcome waits its turn. The heartbeat must still extend B's lease.
+    /// its outcome waits its turn (the pool keeps one call in flight here, so the one
+    /// blocked write is all it has). The heartbeat must still extend B's lease.
     @Test(.enabled(if: PostgresTestDatabase.url != nil))
     func anOutcomeWaitingToBeWrittenKeepsItsLease() async throws {
+        try await withALockedOutcome(claimsInFlight: 1) { h, locker, b in
+            let claimedUntil = try #require(try await locker.job(id: b.id)?.leaseExpiresAt)
+            #expect(try await locker.job(id: b.id)?.state == .running)
+            h.clock.advance(by: 3)
+            try await waitUntil("B's lease to be extended while its outcome waits") {
+                guard let until = try await locker.job(id: b.id)?.leaseExpiresAt else { return false }
+                return until > claimedUntil
+            }
+        }
+    }
+
+    /// With two calls in flight, one outcome blocked on a locked row holds back no other:
+    /// B's outcome is written beside A's waiting one.
+    @Test(.enabled(if: PostgresTestDatabase.url != nil))
+    func aBlockedOutcomeHoldsBackNoOther() async throws {
+        try await withALockedOutcome(claimsInFlight: 2) { h, locker, b in
+            try await waitUntil("B's outcome to be written while A's waits") {
+                try await locker.job(id: b.id)?.state == .succeeded
+            }
+        }
+    }
+
+    /// Runs `body` while job A's outcome write waits on a row lock held by another
+    /// connection, after job B ran; then releases the lock and checks both jobs finish.
+    private func withALockedOutcome(
+        claimsInFlight: Int?, _ body: (EngineHarness, PostgresJobStore, Job) async throws -> Void
+    ) async throws {
         let configuration = try await PostgresTestDatabase.create()
         let store = try await PostgresTestDatabase.makeStore(on: configuration)
         try await store.migrate()
         let locker = try await PostgresTestDatabase.makeStore(on: configuration)
-        let h = try await EngineHarness.start(store: store, concurrency: 4, lease: .seconds(6))
+        let h = try await EngineHarness.start(store: store, concurrency: 4, lease: .seconds(6), claimsInFlight: claimsInFlight)
         let a = try await h.enqueue("sleep", seconds: 0.5)
         await h.starts.waitForStart(a.id)
         let release = AsyncStream<Void>.makeStream()
@@ -72,18 +100,11 @@ import Testing
             for try await count in waiting.decode(Int.self) { return count > 0 }
             return false
         }
-        // B's outcome queues behind A's.
         let b = try await h.enqueue("ok")
         await h.starts.waitForStart(b.id)
         try await Task.sleep(for: .milliseconds(200))
-        // Read through the locker's pool: the engine's may be taken by A's waiting writes.
-        let claimedUntil = try #require(try await locker.job(id: b.id)?.leaseExpiresAt)
-        #expect(try await locker.job(id: b.id)?.state == .running)
-        h.clock.advance(by: 3)
-        try await waitUntil("B's lease to be extended while its outcome waits") {
-            guard let until = try await locker.job(id: b.id)?.leaseExpiresAt else { return false }
-            return until > claimedUntil
-        }
+        // Reads go through the locker's pool: the engine's may be taken by A's waiting writes.
+        try await body(h, locker, b)
         release.continuation.yield()
         try await holder.value
         try await h.wait(for: a.id, .succeeded)

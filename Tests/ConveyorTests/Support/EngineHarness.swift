@@ -70,7 +70,7 @@ struct EngineHarness {
     static func start(
         kind: StoreKind = .sqlite, store given: (any StoreDriver)? = nil, concurrency: Int = 4, lease: Duration = .seconds(30), grace: Duration = .seconds(5),
         circuitBreaker: CircuitBreakerPolicy? = nil, pollInterval: Duration = .milliseconds(50),
-        queueSettings: [String: QueueSettingsPatch]? = nil,
+        queueSettings: [String: QueueSettingsPatch]? = nil, claimsInFlight: Int? = nil,
         before: (any StoreDriver, ManualClock) async throws -> Void = { _, _ in }
     ) async throws -> EngineHarness {
         let store = if let given { given } else { try await kind.make() }
@@ -88,7 +88,7 @@ struct EngineHarness {
             queues: [
                 QueueWorkerConfiguration(
                     queue: "default", concurrency: concurrency, leaseDuration: lease, pollInterval: pollInterval,
-                    gracePeriod: grace)
+                    gracePeriod: grace, claimsInFlight: claimsInFlight)
             ],
             maintenance: MaintenanceConfiguration(stageInterval: .milliseconds(20), reapInterval: .milliseconds(20)),
             queueSettings: try queueSettings.map { try ConfiguredQueues(conveyor: conveyor, queues: $0) })
