@@ -23,8 +23,10 @@ public final class SQLiteJobStore: StoreDriver {
             // WAL with synchronous=NORMAL survives a killed process; only an OS crash or
             // power loss can drop the last commits. See docs/deploying.md.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // The claim and stage indexes are hot; keep them in memory rather than re-reading pages.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // The writer's pages are the hot ones (the claim and stage indexes, the log's
+            // tail): 64 MB keeps them in memory. Each reader (up to five) keeps 16 MB, so
+            // the caches stay under 150 MB however large the tables grow.
+            try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -16384 : -65536)")
             // SQLiteCheckpointer copies the log back beside the writer; this is the backstop.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.writerCheckpointPages)")
         }
