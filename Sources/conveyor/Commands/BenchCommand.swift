@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "No-op jobs to enqueue and drain.") var jobs = 50_000
     @Option(help: "Worker concurrency.") var concurrency = 100
     @Option(help: "Jobs per enqueue batch (one transaction each).") var batch = 1_000
+    @Option(help: "Producers enqueueing batches at once, like that many API clients.") var producers = 1
     @Option(help: "Claims the worker keeps in flight (default: the store's choice).") var claimsInFlight: Int?
     @Option(help: "Single jobs timed for pickup latency, on an idle worker.") var latencySamples = 300
     @Option(help: "A SQLite file or postgres:// URL (default: a fresh temporary SQLite file).") var database: String?
@@ -60,20 +61,25 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         print("machine: \(MachineDescription.current)")
-        print("store: \(location), jobs: \(jobs), concurrency: \(concurrency), batch: \(batch)")
+        print("store: \(location), jobs: \(jobs), concurrency: \(concurrency), batch: \(batch), producers: \(producers)")
         if keys > 0 { print("keys: \(keys), key limit: \(keyLimit.map(String.init) ?? "none"), fair claims") }
 
-        // 1. Bulk enqueue, workers not running.
+        // 1. Bulk enqueue, workers not running. Producer p takes batches p, p + producers, ….
         let enqueueStart = ContinuousClock.now
-        var remaining = jobs
-        while remaining > 0 {
-            let n = min(batch, remaining)
-            var requests = Array(repeating: job, count: n)
-            if keys > 0 {
-                for i in requests.indices { requests[i].concurrencyKey = "key-\((jobs - remaining + i) % keys)" }
+        let (jobs, batch, keys, producers) = (jobs, batch, keys, max(1, producers))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for start in stride(from: producer * batch, to: jobs, by: producers * batch) {
+                        var requests = Array(repeating: job, count: min(batch, jobs - start))
+                        if keys > 0 {
+                            for i in requests.indices { requests[i].concurrencyKey = "key-\((start + i) % keys)" }
+                        }
+                        _ = try await enqueuer.enqueue(requests)
+                    }
+                }
             }
-            _ = try await enqueuer.enqueue(requests)
-            remaining -= n
+            try await group.waitForAll()
         }
         let enqueueSeconds = enqueueStart.duration(to: .now).seconds
         print(String(format: "enqueue:   %8.0f jobs/s  (%d jobs in %.2f s)", Double(jobs) / enqueueSeconds, jobs, enqueueSeconds))
