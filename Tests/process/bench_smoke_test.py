@@ -23,6 +23,8 @@ def bench(*database):
 
 def main():
     bench()
+    # The knobs a measurement turns: several producers, more store calls in flight.
+    bench("--producers", "3", "--claims-in-flight", "3")
     if PG_URL:
         bench("--database", fresh_database())
     print("bench smoke test: PASS (SQLite" + (" and PostgreSQL)" if PG_URL else ")"))
