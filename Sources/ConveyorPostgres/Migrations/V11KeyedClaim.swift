@@ -3,8 +3,8 @@ extension PostgresSchema {
     /// a per-key index (see `SQLiteSchema.V11KeyedClaim` for why), and re-creates the claim
     /// functions, which key and unkey a queue's queued jobs as the fair and the plain path start.
     ///
-    /// **The claim in PL/pgSQL**, one round trip whichever path it takes; this is today's
-    /// definition. `conveyor_claim` takes the plain path (most urgent jobs first,
+    /// **The claim in PL/pgSQL**, one round trip whichever path it takes (migration 15
+    /// redefines `conveyor_claim`; `conveyor_fair_pick` here is today's). `conveyor_claim` takes the plain path (most urgent jobs first,
     /// `SKIP LOCKED`) unless the queue is paused, has limits or fairness, a tripped breaker or
     /// a paused key. Then `conveyor_fair_pick` chooses the jobs under a transaction-scoped
     /// advisory lock per queue, so every count it reads (running jobs, buckets) is exact across

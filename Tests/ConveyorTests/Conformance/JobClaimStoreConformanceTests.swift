@@ -47,6 +47,22 @@ struct JobClaimStoreConformanceTests {
         #expect(Set(rest.map(\.id)).isDisjoint(with: claimed.map(\.id)))
     }
 
+    /// A fair claim moves a queue's queued jobs into its per-key order; once the queue is
+    /// plain again, the plain claim takes them back, so none is stranded.
+    @Test(arguments: StoreKind.allCases)
+    func jobsAFairClaimKeyedAreClaimedOnceTheQueueIsPlainAgain(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.setQueueSettings(QueueSettings(fair: true), queue: "default", now: t0)
+        _ = try await store.insertJobs((0..<4).map { _ in .test(at: t0) })
+        #expect(try await store.claimJobs(queue: "default", limit: 1, owner: owner, leaseUntil: lease(), now: t0).count == 1)
+        try await store.setQueueSettings(QueueSettings(), queue: "default", now: t0)
+        let rest = try await store.claimJobs(queue: "default", limit: 10, owner: owner, leaseUntil: lease(), now: t0)
+        #expect(rest.count == 3)
+        // With none keyed, the plain claim finds nothing to move back and claims as ever.
+        _ = try await store.insertJobs([.test(at: t0)])
+        #expect(try await store.claimJobs(queue: "default", limit: 10, owner: owner, leaseUntil: lease(), now: t0).count == 1)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func concurrentClaimsNeverShareAJob(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -31,6 +31,7 @@ struct MigrationTests {
         12: "a52ffb91f0c58e08589abd69d3b95150203e397b1934a14b025d2397a5dbcb36",
         13: "09ad6ffab8b82df30e7d17ae6868b6beb54928f34866312b746b2caa973c94d0",
         14: "5186d9e89dd6557fb3258444d26bd6f03a37928e123d9d0e96cba99bae80973d",
+        15: "560e96379706aea6d7da634057cc0fe3a084ac5fe1e56b11f9d6da09901e12a3",
     ]
 
     /// SHA-256 of each SQLite migration, by version (the Nth registered).
