@@ -73,9 +73,12 @@ public final class PostgresNotifier: Notifier, Service {
                     }
                     delay = 0.1
                 } catch {
-                    if Task.isCancelled { return }
-                    self.logger.loopFailure("listening for signals failed; reconnecting", error: error)
+                    // At shutdown the client may close the connection a moment before this
+                    // task is cancelled: wait out the backoff first, so the end of the
+                    // process is not reported as a failure.
                     try? await Task.sleep(for: .seconds(delay))
+                    if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                    self.logger.loopFailure("listening for signals failed; reconnecting", error: error)
                     delay = min(delay * 2, 5)
                 }
             }

@@ -96,9 +96,8 @@ final class QueueWorker: Sendable {
         var running: [LeaseKey: RunningJob] = [:]
         var completer = BatchCompleter()
         // Store calls in flight: outcome batches being written (alone or riding with a
-        // claim), and claims with the slots they may fill. The store says how many calls
-        // pay off at once: one on SQLite's single writer, several on PostgreSQL, where
-        // concurrent commits share a flush.
+        // claim), and claims with the slots they may fill. How many calls pay off at once
+        // is the store's to say (JobClaimStore.claimsInFlight), or the configuration's.
         let depth = max(1, config.claimsInFlight ?? store.claimsInFlight)
         var writes = 0
         var claims = 0
