@@ -13,6 +13,8 @@ Variants:
   wide         all 30 columns of `jobs`, the claim index only
   wide+state   wide, plus the (state, queue, id) index
   wide+waiting wide+state, plus the partial index of scheduled and retrying jobs
+  wide+counts  wide, with per-(queue, state) counters instead of the state index, written
+               once per state in each transaction (what replacing that index would cost)
 
 Usage: bench/sqlite_row_variants.py [--jobs N] [--batch B] [--rounds R]
 """
@@ -39,7 +41,12 @@ VARIANTS = {
     "wide": (True, []),
     "wide+state": (True, [STATE_INDEX]),
     "wide+waiting": (True, [STATE_INDEX, WAITING_INDEX]),
+    "wide+counts": (True, [
+        "CREATE TABLE counts (queue TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (queue, state)) "
+        "WITHOUT ROWID",
+        "INSERT INTO counts VALUES ('q', 'queued', 0), ('q', 'running', 0), ('q', 'succeeded', 0)"]),
 }
+COUNT = "UPDATE counts SET n = n + ? WHERE queue = 'q' AND state = ?"
 CLAIM = ("UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
          "started_at = ?, cancel_requested = 0 WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_claim "
          "WHERE state = 'queued' AND queue = 'q' AND keyed = 0 ORDER BY priority DESC, run_at, id LIMIT ?) "
@@ -48,7 +55,7 @@ DONE = ("UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, lease
         "WHERE id = ? AND attempt = ? AND lease_owner = ? AND state = 'running'")
 
 
-def drain(wide, indexes):
+def drain(wide, indexes, counts):
     with tempfile.TemporaryDirectory(prefix="conveyor-rows-") as work:
         c = sqlite3.connect(os.path.join(work, "jobs.sqlite"), isolation_level=None)
         c.execute("PRAGMA journal_mode=WAL")
@@ -75,6 +82,10 @@ def drain(wide, indexes):
             for job_id, attempt in pending:
                 c.execute(DONE, (None, now, job_id, attempt, "worker"))
             claimed = c.execute(CLAIM, ("worker", now + 30000, now, args.batch)).fetchall()
+            if counts:
+                c.execute(COUNT, (-len(claimed), "queued"))
+                c.execute(COUNT, (len(claimed) - len(pending), "running"))
+                c.execute(COUNT, (len(pending), "succeeded"))
             c.execute("COMMIT")
             done += len(pending)
             pending = claimed
@@ -87,7 +98,7 @@ def drain(wide, indexes):
 results = {name: [] for name in VARIANTS}
 for _ in range(args.rounds):
     for name, (wide, indexes) in VARIANTS.items():
-        results[name].append(drain(wide, indexes))
+        results[name].append(drain(wide, indexes, counts=name.endswith("counts")))
 print(f"{args.jobs} jobs, batches of {args.batch}, {args.rounds} rounds (median, then every run):")
 for name, rates in results.items():
     print(f"  {name:13s} {statistics.median(rates):8.0f} jobs/s   " + " ".join(f"{r:.0f}" for r in rates))
