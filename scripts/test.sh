@@ -2,7 +2,8 @@
 # Builds once (debug) and runs every test: the Swift suites (the store conformance
 # suite against SQLite and a throwaway PostgreSQL cluster), then the crash (jobs and
 # workflows), multi-node and cross-process key-cap tests against the real `conveyor` binary,
-# and the runnable example (Examples/EmbeddedServer) as a user would run it.
+# the runnable example (Examples/EmbeddedServer) as a user would run it, the bench smoke
+# test and the refusal of bad worker options.
 # Usage: scripts/test.sh [swift test filter]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,5 @@ scripts/with-postgres.sh bash -c '
   python3 Tests/process/pg_restart_test.py
   python3 Tests/process/example_test.py
   python3 Tests/process/bench_smoke_test.py
+  python3 Tests/process/cli_options_test.py
 '

@@ -74,16 +74,11 @@ extension PostgresJobStore {
 
     public func completeJobs(_ outcomes: [JobOutcome]) async throws -> Int {
         let batch = try CompletionBatch(outcomes)
-        if batch.groups.count <= 1 && !Self.countsFlowControl(outcomes) {
+        if batch.groups.count <= 1 && !outcomes.contains(where: \.countsTowardFlowControl) {
             // The usual batch holds one kind (all succeeded): one statement, no BEGIN/COMMIT.
             return try await Self.write(batch, on: client, logger: logger)
         }
         return try await client.readCommittedTransaction(logger: logger) { try await self.complete(batch, outcomes, in: $0) }
-    }
-
-    /// Breakers and key pauses count only outcomes that applied, in the same transaction.
-    private static func countsFlowControl(_ outcomes: [JobOutcome]) -> Bool {
-        outcomes.contains { $0.circuit != nil || $0.pauseKeyUntil != nil }
     }
 
     /// Runs the batch's statements; returns how many outcomes applied.
@@ -97,7 +92,7 @@ extension PostgresJobStore {
 
     /// Writes the batch inside the caller's transaction, with its flow-control counts.
     private func complete(_ batch: CompletionBatch, _ outcomes: [JobOutcome], in db: PostgresConnection) async throws -> Int {
-        guard Self.countsFlowControl(outcomes) else { return try await Self.write(batch, on: db, logger: logger) }
+        guard outcomes.contains(where: \.countsTowardFlowControl) else { return try await Self.write(batch, on: db, logger: logger) }
         var applied: Set<String> = []
         for (kind, group) in batch.groups {
             for row in try await db.rows(CompletionBatch.query(kind, group, returningIDs: true), logger: logger) {

@@ -125,7 +125,7 @@ extension SQLiteJobStore {
         }
         // Fenced-out outcomes changed nothing and append nothing.
         try SQLiteEventLog.appendJobEvents(db, ids: applied)
-        if outcomes.contains(where: { $0.circuit != nil || $0.pauseKeyUntil != nil }) {
+        if outcomes.contains(where: \.countsTowardFlowControl) {
             try SQLiteFlowControl.apply(db, outcomes: outcomes, applied: Set(applied))
         }
         return applied.count

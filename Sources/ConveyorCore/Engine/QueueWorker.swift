@@ -293,8 +293,9 @@ final class QueueWorker: Sendable {
         await notifier.notify([.eventsAppended])
     }
 
-    /// Writes a batch of outcomes and claims the next jobs in one transaction; nil when
-    /// that failed, and then neither happened.
+    /// Writes a batch of outcomes and claims the next jobs in one store call; nil when that
+    /// failed. The outcomes may then have been written or not (PostgreSQL writes them beside
+    /// the claim); the caller writes them again, which fencing makes harmless.
     private func completeAndClaim(_ batch: [JobOutcome], limit: Int, until: Date) async -> [ClaimedJob]? {
         let now = clock.now()
         let (store, queue, owner) = (store, configuration.queue, owner)

@@ -25,6 +25,10 @@ public struct JobOutcome: Sendable {
     /// A handler-signalled pause of the job's queue and concurrency key, until this time.
     public var pauseKeyUntil: Date?
 
+    /// The outcome feeds flow control (a breaker's tally or a key's pause), which the store
+    /// applies in the same transaction, counting only outcomes that applied.
+    public var countsTowardFlowControl: Bool { circuit != nil || pauseKeyUntil != nil }
+
     public init(
         lease: LeaseKey, owner: String, kind: Kind, finishedAt: Date, circuit: CircuitTally? = nil,
         pauseKeyUntil: Date? = nil

@@ -41,9 +41,7 @@ struct EngineOptions: ParsableArguments {
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func maxQueuesValue() throws -> Int {
-        guard let text = maxQueues.map(String.init) ?? environment["CONVEYOR_MAX_QUEUES"] else { return QueueNameBound.defaultLimit }
-        guard let n = Int(text), n >= 1 else { throw ValidationError("--max-queues and CONVEYOR_MAX_QUEUES must be a whole number ≥ 1, got '\(text)'.") }
-        return n
+        try wholeNumber(maxQueues, "CONVEYOR_MAX_QUEUES", "max-queues", in: 1...Int.max) ?? QueueNameBound.defaultLimit
     }
 
     func databaseLocation() throws -> DatabaseLocation {
@@ -54,7 +52,7 @@ struct EngineOptions: ParsableArguments {
         let specs = queues.isEmpty ? (environment["CONVEYOR_QUEUES"]?.split(separator: ",").map(String.init) ?? []) : queues
         let lease = try positive(leaseSeconds ?? environment["CONVEYOR_LEASE_SECONDS"].flatMap(Double.init) ?? 30, "lease-seconds")
         let grace = try nonNegative(graceSeconds ?? environment["CONVEYOR_GRACE_SECONDS"].flatMap(Double.init) ?? 25, "grace-seconds")
-        let inFlight = try claimsInFlightValue()
+        let inFlight = try wholeNumber(claimsInFlight, "CONVEYOR_CLAIMS_IN_FLIGHT", "claims-in-flight", in: 1...16)
         let parsed = try (specs.isEmpty ? ["default=10"] : specs).map { spec -> (String, Int) in
             let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let n = Int(parts[1]), n > 0, EnqueueRequest.isValidName(parts[0]) else {
@@ -69,10 +67,12 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
-    private func claimsInFlightValue() throws -> Int? {
-        guard let text = claimsInFlight.map(String.init) ?? environment["CONVEYOR_CLAIMS_IN_FLIGHT"] else { return nil }
-        guard let n = Int(text), (1...16).contains(n) else {
-            throw ValidationError("--claims-in-flight and CONVEYOR_CLAIMS_IN_FLIGHT must be a whole number from 1 to 16, got '\(text)'.")
+    /// The flag's value, else the variable's, else nil; refused outside `range`, naming both.
+    private func wholeNumber(_ flag: Int?, _ variable: String, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = flag.map(String.init) ?? environment[variable] else { return nil }
+        guard let n = Int(text), range.contains(n) else {
+            let bounds = range.upperBound == Int.max ? "≥ \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            throw ValidationError("--\(name) and \(variable) must be a whole number \(bounds), got '\(text)'.")
         }
         return n
     }
