@@ -15,10 +15,13 @@ Variants:
   wide+waiting wide+state, plus the partial index of scheduled and retrying jobs
   wide+counts  wide, with per-(queue, state) counters instead of the state index, written
                once per state in each transaction (what replacing that index would cost)
+  narrow+events  narrow, plus the job log at its smallest: one event row per transition
+               holding only the type, the job id, its state, attempt and time (a floor for
+               any schema that keeps the event log on)
 
 Usage: bench/sqlite_row_variants.py [--jobs N] [--batch B] [--rounds R]
 """
-import argparse, os, sqlite3, statistics, tempfile, time
+import argparse, json, os, sqlite3, statistics, tempfile, time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--jobs", type=int, default=30000)
@@ -41,6 +44,9 @@ VARIANTS = {
     "wide": (True, []),
     "wide+state": (True, [STATE_INDEX]),
     "wide+waiting": (True, [STATE_INDEX, WAITING_INDEX]),
+    "narrow+events": (False, [
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, state TEXT, "
+        "attempt INTEGER, occurred_at INTEGER NOT NULL)"]),
     "wide+counts": (True, [
         "CREATE TABLE counts (queue TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (queue, state)) "
         "WITHOUT ROWID",
@@ -55,7 +61,11 @@ DONE = ("UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, lease
         "WHERE id = ? AND attempt = ? AND lease_owner = ? AND state = 'running'")
 
 
-def drain(wide, indexes, counts):
+EVENTS = ("INSERT INTO events (type, key, state, attempt, occurred_at) "
+          "SELECT ?, value ->> 0, ?, value ->> 1, ? FROM json_each(?)")
+
+
+def drain(wide, indexes, counts, events=False):
     with tempfile.TemporaryDirectory(prefix="conveyor-rows-") as work:
         c = sqlite3.connect(os.path.join(work, "jobs.sqlite"), isolation_level=None)
         c.execute("PRAGMA journal_mode=WAL")
@@ -82,6 +92,9 @@ def drain(wide, indexes, counts):
             for job_id, attempt in pending:
                 c.execute(DONE, (None, now, job_id, attempt, "worker"))
             claimed = c.execute(CLAIM, ("worker", now + 30000, now, args.batch)).fetchall()
+            if events:
+                c.execute(EVENTS, ("job.succeeded", "succeeded", now, json.dumps(pending)))
+                c.execute(EVENTS, ("job.started", "running", now, json.dumps(claimed)))
             if counts:
                 c.execute(COUNT, (-len(claimed), "queued"))
                 c.execute(COUNT, (len(claimed) - len(pending), "running"))
@@ -98,7 +111,7 @@ def drain(wide, indexes, counts):
 results = {name: [] for name in VARIANTS}
 for _ in range(args.rounds):
     for name, (wide, indexes) in VARIANTS.items():
-        results[name].append(drain(wide, indexes, counts=name.endswith("counts")))
+        results[name].append(drain(wide, indexes, counts=name.endswith("counts"), events=name.endswith("events")))
 print(f"{args.jobs} jobs, batches of {args.batch}, {args.rounds} rounds (median, then every run):")
 for name, rates in results.items():
     print(f"  {name:13s} {statistics.median(rates):8.0f} jobs/s   " + " ".join(f"{r:.0f}" for r in rates))
