@@ -38,6 +38,7 @@ enum PostgresSchema {
         Migration(version: 13, name: "schedules_by_tenant", statements: V13SchedulesByTenant.statements),
         Migration(version: 14, name: "scoped_concurrency_keys", statements: V14ScopedConcurrencyKeys.statements),
         Migration(version: 15, name: "claim_skips_empty_unkey", statements: V15ClaimSkipsEmptyUnkey.statements),
+        Migration(version: 16, name: "remote_workers", statements: V16RemoteWorkers.statements),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -30,6 +30,7 @@ enum SQLiteSchema {
         Migration(identifier: V12Secrets.identifier, statements: V12Secrets.statements),
         Migration(identifier: V13SchedulesByTenant.identifier, statements: V13SchedulesByTenant.statements),
         Migration(identifier: V14ScopedConcurrencyKeys.identifier, statements: V14ScopedConcurrencyKeys.statements),
+        Migration(identifier: V15RemoteWorkers.identifier, statements: V15RemoteWorkers.statements),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -30,6 +30,9 @@ public struct Scope: RawRepresentable, Hashable, Sendable, Comparable, CustomStr
     public static let queuesManage = Scope("queues:manage")
     /// The tenant's named secrets and its request-signing secret.
     public static let secretsManage = Scope("secrets:manage")
+    /// Runs jobs as a remote worker: registers, claims, heartbeats and reports outcomes
+    /// (docs/workers.md).
+    public static let worker = Scope("worker")
     /// Every permission, over every tenant. Manages tenants and API keys.
     public static let admin = Scope("admin")
 
@@ -37,7 +40,7 @@ public struct Scope: RawRepresentable, Hashable, Sendable, Comparable, CustomStr
     /// scopes (`openid`, `profile`, another service's) are ignored.
     public static let known: [Scope] = [
         .jobsRead, .jobsWrite, .workflowsRead, .workflowsWrite, .eventsRead, .eventsPublish, .webhooksManage,
-        .schedulesManage, .queuesManage, .secretsManage, .admin,
+        .schedulesManage, .queuesManage, .secretsManage, .worker, .admin,
     ]
 
     public var isKnown: Bool { Self.known.contains(self) }

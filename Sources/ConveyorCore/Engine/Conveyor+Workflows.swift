@@ -16,7 +16,8 @@ extension Conveyor {
                 ValidationFailure("tenant", "must be 1–100 characters of letters, digits, '_', '-', '.' or ':'")
             ])
         }
-        var workflow = try WorkflowValidator(registry: registry).validate(
+        let types = try await jobTypeCatalog(naming: request.steps.map(\.type))
+        var workflow = try WorkflowValidator(types: types).validate(
             request, tenant: tenant, createdBy: caller?.createdBy, now: now)
         try await admitQueues(workflow.steps.enumerated().map { ("steps[\($0.offset)].queue", $0.element.spec.queue) })
         // Each step's job copies its spec's payload, so the spec is what gets prepared.

@@ -18,6 +18,8 @@ public final class Conveyor: Sendable {
     /// Whether writes lately failed for lack of space (`/readyz` reports it).
     public let writeHealth = StoreWriteHealth()
     let metrics: EngineMetrics
+    /// Remote workers' long-poll claims waiting on this node.
+    let claimWaiters: ClaimWaiters
 
     /// Tenants and API keys; nil when the deployment keeps none (then no tenant has limits).
     public var credentials: (any CredentialStore)? { backend.credentials }
@@ -34,6 +36,7 @@ public final class Conveyor: Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = EngineMetrics(factory: metricsFactory, queueNames: QueueNameBound(limit: maxQueues))
+        self.claimWaiters = ClaimWaiters(notifier: backend.notifier)
     }
 
     /// A conveyor on one driver object, for in-process use and tests: a single node that
@@ -62,6 +65,7 @@ public final class Conveyor: Sendable {
         var jobs: [NewJob] = []
         jobs.reserveCapacity(requests.count)
         var failures: [ValidationFailure] = []
+        let catalog = try await jobTypeCatalog(naming: requests.map(\.type))
         for (index, request) in requests.enumerated() {
             let prefix = requests.count == 1 ? "" : "jobs[\(index)]"
             var request = request
@@ -71,7 +75,7 @@ public final class Conveyor: Sendable {
                 request.tenant = try caller.tenant(forNew: request.tenant)
             }
             do {
-                var job = try validate(request, now: now)
+                var job = try validate(request, catalog: catalog, now: now)
                 job.createdBy = caller?.createdBy
                 jobs.append(job)
             } catch let error as ConveyorError where error.code == .validation {
@@ -96,16 +100,13 @@ public final class Conveyor: Sendable {
         return try await enqueue([request])[0].job
     }
 
-    private func validate(_ request: EnqueueRequest, now: Date) throws -> NewJob {
-        guard let handler = registry.handler(for: request.type) else {
-            throw ConveyorError.invalid([
-                ValidationFailure("type", "unknown job type '\(request.type)'; registered types: \(registry.types.joined(separator: ", "))")
-            ])
+    private func validate(_ request: EnqueueRequest, catalog: JobTypeCatalog, now: Date) throws -> NewJob {
+        guard let type = catalog.entry(request.type) else {
+            throw ConveyorError.invalid([catalog.unknown(request.type, field: "type")])
         }
-        let job = try request.resolve(defaults: handler.defaults, now: now)
-        if let failure = handler.validate(job.payload) {
-            throw ConveyorError.invalid([failure])
-        }
+        let job = try request.resolve(defaults: type.defaults, now: now)
+        let failures = type.check(job.payload)
+        if !failures.isEmpty { throw ConveyorError.invalid(failures) }
         return job
     }
 
@@ -184,8 +185,9 @@ public final class Conveyor: Sendable {
         }
         let now = clock.now()
         let payload = payloadPatch.map { original.payload.merging(patch: $0) } ?? original.payload
-        if let handler = registry.handler(for: original.type), let failure = handler.validate(payload) {
-            throw ConveyorError.invalid([failure.nested(under: "payload")])
+        if let type = try await jobTypeCatalog(naming: [original.type]).entry(original.type) {
+            let failures = type.check(payload)
+            if !failures.isEmpty { throw ConveyorError.invalid(failures.map { $0.nested(under: "payload") }) }
         }
         var job = NewJob(
             type: original.type, queue: original.queue, priority: original.priority, payload: payload, runAt: now,
@@ -212,8 +214,8 @@ public final class Conveyor: Sendable {
         return try await backend.jobs.mergeMetadata(id: id, patch: patch)
     }
 
-    /// What `GET /v1/config/job-options` shows.
-    public func jobOptions(queues: [String]) -> JobOptions {
+    /// The job options of the Swift handlers alone; ``jobOptions(queues:)`` adds the declared types.
+    func registeredJobOptions(queues: [String]) -> JobOptions {
         let types = registry.handlers.values.sorted { $0.type < $1.type }.map {
             JobOptions.JobType(type: $0.type, defaults: $0.defaults)
         }

@@ -110,7 +110,9 @@ public final class ConveyorEngine: Service {
     func maintenanceServices() -> [PeriodicService] {
         let c = conveyor
         let stager = Stager(store: c.backend.maintenance, notifier: c.notifier, clock: c.clock, interval: maintenance.stageInterval)
-        let pruner = Pruner(store: c.backend.maintenance, log: c.backend.events, clock: c.clock, configuration: maintenance)
+        let pruner = Pruner(
+            store: c.backend.maintenance, log: c.backend.events, workers: c.backend.workers, clock: c.clock,
+            configuration: maintenance)
         let advancer = WorkflowAdvancer(conveyor: c)
         let scheduler = CronScheduler(conveyor: c)
         return [

@@ -65,10 +65,11 @@ struct LeaseReaper: Sendable {
     }
 }
 
-/// Deletes finished jobs and events past their retention.
+/// Deletes finished jobs and events past their retention, and remote workers silent for a day.
 struct Pruner: Sendable {
     let store: any JobMaintenanceStore
     let log: any EventLogStore
+    let workers: any WorkerRegistryStore
     let clock: any ConveyorClock
     let configuration: MaintenanceConfiguration
     static let batch = 5000
@@ -83,6 +84,7 @@ struct Pruner: Sendable {
             succeededBefore: min(eventsBefore, now.addingTimeInterval(-configuration.finishedRetention.seconds)),
             failedBefore: min(eventsBefore, now.addingTimeInterval(-configuration.failedRetention.seconds)),
             limit: Self.batch)
+        try await workers.pruneWorkers(silentSince: now.addingTimeInterval(-Conveyor.workerRetentionSeconds))
         // A full batch means more is waiting: come back soon rather than in a minute.
         return deleted == Self.batch || events == Self.batch ? .milliseconds(10) : configuration.pruneInterval
     }

@@ -10,7 +10,8 @@ extension Conveyor {
     public func createTrigger(_ request: TriggerRequest, as caller: Caller? = nil) async throws -> Trigger {
         try NULCharacters.check(request)
         let tenant = try caller?.tenant(forNew: request.tenant) ?? request.tenant ?? Tenant.defaultID
-        try validateTrigger(topic: request.topic, job: request.job, tenant: tenant)
+        try validateTrigger(
+            topic: request.topic, job: request.job, tenant: tenant, types: try await jobTypeCatalog(naming: [request.job.type]))
         let trigger = Trigger(
             id: JobID.make(), tenant: tenant, topic: request.topic, job: request.job, source: "api",
             createdAt: clock.now(), createdBy: caller?.createdBy)
@@ -31,23 +32,21 @@ extension Conveyor {
         guard try await backend.triggers.deleteTrigger(id: id) else { throw notFound }
     }
 
-    func validateTrigger(topic: String, job: TriggerJob, tenant: String) throws {
+    func validateTrigger(topic: String, job: TriggerJob, tenant: String, types: JobTypeCatalog) throws {
         var failures: [ValidationFailure] = []
         do throws(ConveyorError) { _ = try TopicFilter(topic) } catch { failures += error.failures }
-        if let handler = registry.handler(for: job.type) {
+        if let type = types.entry(job.type) {
             // The same checks as an enqueue, so a trigger never fires a job that cannot exist.
             let probe = EnqueueRequest(
                 type: job.type, queue: job.queue, priority: job.priority, maxAttempts: job.maxAttempts,
                 backoff: job.backoff, timeoutSeconds: job.timeoutSeconds, tags: job.tags, tenant: tenant)
             do throws(ConveyorError) {
-                _ = try probe.resolve(defaults: handler.defaults, now: clock.now())
+                _ = try probe.resolve(defaults: type.defaults, now: clock.now())
             } catch {
                 failures += error.failures.map { $0.field == "tenant" ? $0 : $0.nested(under: "job") }
             }
         } else {
-            failures.append(
-                ValidationFailure(
-                    "job.type", "unknown job type '\(job.type)'; registered types: \(registry.types.joined(separator: ", "))"))
+            failures.append(types.unknown(job.type, field: "job.type"))
         }
         guard failures.isEmpty else { throw ConveyorError.invalid(failures) }
     }

@@ -25,7 +25,8 @@ public final class TriggerRunner: Service {
         refreshInterval: Duration = .seconds(2)
     ) throws {
         for trigger in configured {
-            try conveyor.validateTrigger(topic: trigger.topic, job: TriggerJob(type: trigger.jobType), tenant: trigger.tenant)
+            try conveyor.validateTrigger(
+                topic: trigger.topic, job: TriggerJob(type: trigger.jobType), tenant: trigger.tenant, types: conveyor.registeredTypes)
         }
         self.conveyor = conveyor
         self.configured = configured

@@ -14,7 +14,8 @@ extension Conveyor {
     public func createSchedule(_ request: ScheduleRequest, as caller: Caller? = nil) async throws -> Schedule {
         let tenant = try caller?.tenant(forNew: request.tenant) ?? (request.tenant ?? Tenant.defaultID)
         let now = clock.now()
-        let schedule = try makeSchedule(request, tenant: tenant, source: "api", now: now, createdBy: caller?.createdBy)
+        let types = try await jobTypeCatalog(naming: [request.job.type])
+        let schedule = try makeSchedule(request, tenant: tenant, source: "api", now: now, createdBy: caller?.createdBy, types: types)
         guard try await backend.schedules.createSchedule(schedule) else {
             throw ConveyorError(
                 .conflict,
@@ -25,7 +26,8 @@ extension Conveyor {
 
     /// Validates a request and builds the schedule it describes. Every problem at once.
     func makeSchedule(
-        _ request: ScheduleRequest, tenant: String, source: String, now: Date, createdBy: String?, requireID: Bool = false
+        _ request: ScheduleRequest, tenant: String, source: String, now: Date, createdBy: String?, requireID: Bool = false,
+        types: JobTypeCatalog? = nil
     ) throws -> Schedule {
         var failures = NULCharacters.failures(in: request)
         if let id = request.id {
@@ -39,7 +41,8 @@ extension Conveyor {
             failures.append(ValidationFailure("tenant", "must be 1–100 characters of letters, digits, '_', '-', '.' or ':'"))
         }
         let timezone = request.timezone ?? "UTC"
-        let (more, cron, zone) = checkSchedule(cron: request.cron, timezone: timezone, job: request.job, tenant: tenant, now: now)
+        let (more, cron, zone) = checkSchedule(
+            cron: request.cron, timezone: timezone, job: request.job, tenant: tenant, now: now, types: types ?? registeredTypes)
         failures += more
         guard failures.isEmpty, let cron, let zone else { throw ConveyorError.invalid(failures) }
         let paused = request.paused ?? false
@@ -53,9 +56,9 @@ extension Conveyor {
         id.utf8.count <= 64 && EnqueueRequest.isValidName(id)
     }
 
-    /// Checks the expression, the zone and the job template (against the registered types).
+    /// Checks the expression, the zone and the job template (against the known types).
     func checkSchedule(
-        cron text: String, timezone: String, job: ScheduleJob, tenant: String, now: Date
+        cron text: String, timezone: String, job: ScheduleJob, tenant: String, now: Date, types: JobTypeCatalog
     ) -> ([ValidationFailure], CronExpression?, TimeZone?) {
         var failures: [ValidationFailure] = []
         var cron: CronExpression?
@@ -70,7 +73,7 @@ extension Conveyor {
                 ValidationFailure("timezone", "unknown time zone '\(timezone)'; give an IANA name such as UTC, Europe/Berlin or America/New_York"))
         }
         do {
-            _ = try scheduledJob(job, tenant: tenant, now: now)
+            _ = try scheduledJob(job, tenant: tenant, now: now, types: types)
         } catch let error as ConveyorError {
             failures += error.failures.map { $0.nested(under: "job") }
         } catch {
@@ -80,26 +83,27 @@ extension Conveyor {
     }
 
     /// The job template resolved against its type's defaults and checked like an enqueue.
-    func scheduledJob(_ template: ScheduleJob, tenant: String, now: Date, requireRegistered: Bool = true) throws -> NewJob {
-        let handler = registry.handler(for: template.type)
-        if handler == nil && requireRegistered {
-            throw ConveyorError.invalid([
-                ValidationFailure("type", "unknown job type '\(template.type)'; registered types: \(registry.types.joined(separator: ", "))")
-            ])
-        }
-        let job = try template.enqueueRequest(tenant: tenant).resolve(defaults: handler?.defaults ?? JobDefaults(), now: now)
-        if let handler, let failure = handler.validate(job.payload) {
-            throw ConveyorError.invalid([failure])
-        }
+    func scheduledJob(
+        _ template: ScheduleJob, tenant: String, now: Date, types: JobTypeCatalog, requireRegistered: Bool = true
+    ) throws -> NewJob {
+        let type = types.entry(template.type)
+        if type == nil && requireRegistered { throw ConveyorError.invalid([types.unknown(template.type, field: "type")]) }
+        let job = try template.enqueueRequest(tenant: tenant).resolve(defaults: type?.defaults ?? JobDefaults(), now: now)
+        let failures = type?.check(job.payload) ?? []
+        if !failures.isEmpty { throw ConveyorError.invalid(failures) }
         return job
     }
 
+    /// The types a process knows without asking the store: its Swift handlers. The config
+    /// file's schedules and triggers are checked against these, before the store is open.
+    var registeredTypes: JobTypeCatalog { JobTypeCatalog(registry: registry, declared: []) }
+
     /// The job one firing inserts: its id and idempotency key come from the schedule and the
     /// fire time, so whoever fires that time makes the same job.
-    func firingJob(_ schedule: Schedule, fireTime: Date, now: Date) throws -> NewJob {
+    func firingJob(_ schedule: Schedule, fireTime: Date, now: Date, types: JobTypeCatalog) throws -> NewJob {
         // The leader may not know a type that an API node accepted: it fires with the
         // template's values and the built-in defaults rather than not at all.
-        var job = try scheduledJob(schedule.job, tenant: schedule.tenant, now: now, requireRegistered: false)
+        var job = try scheduledJob(schedule.job, tenant: schedule.tenant, now: now, types: types, requireRegistered: false)
         let fire = fireTime.truncatedToMilliseconds
         job.id = ScheduleJobID.make(tenant: schedule.tenant, scheduleID: schedule.id, fireTime: fire)
         job.idempotencyKey = ScheduleJobID.key(tenant: schedule.tenant, scheduleID: schedule.id, fireTime: fire)
@@ -157,9 +161,10 @@ extension Conveyor {
         try NULCharacters.check(patch)
         var schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
+        let job = patch.job ?? schedule.job
         let (failures, cron, zone) = checkSchedule(
-            cron: patch.cron ?? schedule.cron, timezone: patch.timezone ?? schedule.timezone, job: patch.job ?? schedule.job,
-            tenant: schedule.tenant, now: now)
+            cron: patch.cron ?? schedule.cron, timezone: patch.timezone ?? schedule.timezone, job: job,
+            tenant: schedule.tenant, now: now, types: try await jobTypeCatalog(naming: [job.type]))
         guard failures.isEmpty, let cron, let zone else { throw ConveyorError.invalid(failures) }
         let timing = cron.source != schedule.cron || (patch.timezone.map { $0 != schedule.timezone } ?? false)
         let resumed = patch.paused == false && schedule.paused
@@ -185,7 +190,7 @@ extension Conveyor {
     public func triggerSchedule(id: String, tenant: String? = nil, as caller: Caller? = nil) async throws -> ScheduleTriggerResult {
         let schedule = try await accessibleSchedule(id: id, tenant: tenant, as: caller)
         let now = clock.now()
-        let job = try firingJob(schedule, fireTime: now, now: now)
+        let job = try firingJob(schedule, fireTime: now, now: now, types: try await jobTypeCatalog(naming: [schedule.job.type]))
         let result = try await backend.schedules.fireSchedule(
             ScheduleFiring(tenant: schedule.tenant, scheduleID: id, expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: now, now: now))
         switch result {

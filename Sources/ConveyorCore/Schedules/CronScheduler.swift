@@ -104,7 +104,8 @@ public struct CronScheduler: Sendable {
         for step in Self.plan(schedule, cron: cron, zone: zone, now: now) {
             var job: NewJob?
             if step.fire {
-                job = try conveyor.firingJob(schedule, fireTime: step.fireTime, now: now)
+                job = try conveyor.firingJob(
+                    schedule, fireTime: step.fireTime, now: now, types: try await conveyor.jobTypeCatalog(naming: [schedule.job.type]))
                 if schedule.overlap == .cancelPrevious, let previous = lastJobID {
                     await cancelIfActive(previous)
                 }

@@ -18,6 +18,8 @@ public struct Backend: Sendable {
     public let flowControl: any FlowControlStore
     public let inbound: any InboundStore
     public let secrets: any SecretStore
+    public let workers: any WorkerRegistryStore
+    public let jobTypes: any JobTypeStore
     public let diagnostics: any StoreDiagnostics
     public let lifecycle: any StoreLifecycle
     /// Tenants and API keys; nil when the deployment keeps none (then no tenant has limits).
@@ -49,6 +51,8 @@ public struct Backend: Sendable {
         flowControl = driver
         inbound = driver
         secrets = driver
+        workers = driver
+        jobTypes = driver
         diagnostics = driver
         lifecycle = driver
         self.credentials = credentials

@@ -7,4 +7,4 @@
 /// the webhook sender a ``WebhookStore``).
 public typealias StoreDriver = JobStore & JobClaimStore & JobMaintenanceStore & EventLogStore & EventBusStore
     & TriggerStore & WorkflowStore & WebhookStore & ScheduleStore & FlowControlStore & InboundStore & SecretStore
-    & StoreDiagnostics & StoreLifecycle
+    & StoreDiagnostics & StoreLifecycle & WorkerRegistryStore & JobTypeStore

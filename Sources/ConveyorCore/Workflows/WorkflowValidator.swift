@@ -6,7 +6,7 @@ import Foundation
 struct WorkflowValidator {
     static let maxSteps = 1000
 
-    let registry: JobRegistry
+    let types: JobTypeCatalog
 
     func validate(_ request: WorkflowRequest, tenant: String, createdBy: String?, now: Date) throws(ConveyorError) -> NewWorkflow {
         var failures: [ValidationFailure] = []
@@ -50,11 +50,8 @@ struct WorkflowValidator {
                     failures.append(ValidationFailure("\(field).depends_on[\(j)]", "'\(dependency)' is listed twice"))
                 }
             }
-            guard let handler = registry.handler(for: step.type) else {
-                failures.append(
-                    ValidationFailure(
-                        "\(field).type",
-                        "unknown job type '\(step.type)'; registered types: \(registry.types.joined(separator: ", "))"))
+            guard let type = types.entry(step.type) else {
+                failures.append(types.unknown(step.type, field: "\(field).type"))
                 continue
             }
             if let payload = step.payload, payload.objectValue == nil {
@@ -62,10 +59,11 @@ struct WorkflowValidator {
                 continue
             }
             do throws(ConveyorError) {
-                var job = try step.enqueueRequest.resolve(defaults: handler.defaults, now: now)
+                var job = try step.enqueueRequest.resolve(defaults: type.defaults, now: now)
                 // Dependents get their inputs at run time; check the payload as they will see it.
                 if !dependsOn.isEmpty { job.payload = Self.payload(job.payload, inputs: [:]) }
-                if let failure = handler.validate(job.payload) { throw .invalid([failure]) }
+                let payloadFailures = type.check(job.payload)
+                if !payloadFailures.isEmpty { throw .invalid(payloadFailures) }
                 specs.append(
                     (
                         step.key,

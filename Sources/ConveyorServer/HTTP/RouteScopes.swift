@@ -52,6 +52,24 @@ enum RouteScopes {
         (RouteKey(.post, "/v1/jobs/{id}/retry"), .scope(.jobsWrite)),
         (RouteKey(.post, "/v1/jobs/{id}/actions"), .scope(.jobsWrite)),
         (RouteKey(.get, "/v1/config/job-options"), .scope(.jobsRead)),
+        // Remote workers (docs/workers.md). Only a queue operator registers one (checked in
+        // the facade): workers run every tenant's jobs of their queues, as in-process pools do.
+        (RouteKey(.post, "/v1/workers"), .scope(.worker)),
+        (RouteKey(.get, "/v1/workers"), .scope(.jobsRead)),
+        (RouteKey(.get, "/v1/workers/{id}"), .scope(.jobsRead)),
+        (RouteKey(.delete, "/v1/workers/{id}"), .scope(.worker)),
+        (RouteKey(.post, "/v1/workers/{id}/quiet"), .scope(.queuesManage)),
+        (RouteKey(.post, "/v1/workers/{id}/claim"), .scope(.worker)),
+        (RouteKey(.post, "/v1/workers/{id}/heartbeat"), .scope(.worker)),
+        (RouteKey(.post, "/v1/workers/{id}/outcomes"), .scope(.worker)),
+        (RouteKey(.post, "/v1/jobs/{id}/complete"), .scope(.worker)),
+        (RouteKey(.post, "/v1/jobs/{id}/fail"), .scope(.worker)),
+        (RouteKey(.post, "/v1/jobs/{id}/snooze"), .scope(.worker)),
+        // Job types declared for remote workers: shared by every tenant, so changing one
+        // also needs a queue operator (checked in the facade).
+        (RouteKey(.put, "/v1/job-types/{type}"), .scope(.queuesManage)),
+        (RouteKey(.get, "/v1/job-types"), .scope(.jobsRead)),
+        (RouteKey(.delete, "/v1/job-types/{type}"), .scope(.queuesManage)),
         // Workflows; tenant-isolated like jobs.
         (RouteKey(.post, "/v1/workflows"), .scope(.workflowsWrite)),
         (RouteKey(.get, "/v1/workflows"), .scope(.workflowsRead)),

@@ -11,6 +11,6 @@ struct ConfigRoutes {
     }
 
     @Sendable func jobOptions(_ request: Request, context: ConveyorRequestContext) async throws -> Response {
-        try .json(conveyor.jobOptions(queues: configuredQueues))
+        try .json(try await conveyor.jobOptions(queues: configuredQueues))
     }
 }

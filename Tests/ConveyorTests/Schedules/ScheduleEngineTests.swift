@@ -126,7 +126,7 @@ extension ScheduleTests {
             #expect(afterStale.lastOutcome == "fired", "the stale firing wrote nothing")
             #expect(afterStale.nextRunAt == utc("2026-01-01T00:10:00Z"))
             // Without the fence (a manual firing of the same time), the deterministic id stops it.
-            let job = try w.conveyor.firingJob(stale, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now())
+            let job = try w.conveyor.firingJob(stale, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now(), types: w.conveyor.registeredTypes)
             let again = try await w.store.fireSchedule(
                 ScheduleFiring(tenant: "default", scheduleID: "every5", expectedNextRunAt: nil, nextRunAt: nil, job: job, fireTime: utc("2026-01-01T00:05:00Z"), now: w.clock.now()))
             #expect(again == .duplicate(jobID: job.id))
