@@ -32,6 +32,7 @@ struct MigrationTests {
         13: "09ad6ffab8b82df30e7d17ae6868b6beb54928f34866312b746b2caa973c94d0",
         14: "5186d9e89dd6557fb3258444d26bd6f03a37928e123d9d0e96cba99bae80973d",
         15: "560e96379706aea6d7da634057cc0fe3a084ac5fe1e56b11f9d6da09901e12a3",
+        16: "cc14f97389f6f1bd8f055b2851bb9833923c5600acb30e108abe131d91dddb6b",
     ]
 
     /// SHA-256 of each SQLite migration, by version (the Nth registered).
@@ -50,6 +51,7 @@ struct MigrationTests {
         12: "529930aad55ff014bb7c17bb69ad540decb17fec19ca05a95ccc73d17e42b252",
         13: "24d519d101a4f637cf12e0b82f5c21ac98c97f004b85060bca72ea3f5dda0504",
         14: "23bc6bd4bc99297619f72bdc1f126dad0a217ce0328f46b884ebd1410c4acd12",
+        15: "2804ed923883f84433329aa714cc5b75c5ad6da4daaf72d23643fee5996d96cb",
     ]
 
     @Test func shippedPostgresMigrationsAreUnchanged() {
