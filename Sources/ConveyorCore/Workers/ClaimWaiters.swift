@@ -24,6 +24,7 @@ actor ClaimWaiters {
 
     private let notifier: any Notifier
     private var listener: Task<Void, Never>?
+    private var subscribing = false
     private var backstop: Task<Void, Never>?
     private var tickets: [UUID: Ticket] = [:]
     private var signalled: Set<UUID> = []
@@ -40,8 +41,12 @@ actor ClaimWaiters {
         let ticket = Ticket(queue: queue)
         tickets[ticket.id] = ticket
         order[queue, default: []].append(ticket.id)
-        if listener == nil {
+        if listener == nil && !subscribing {
+            // Set before the suspension: a second claim arriving meanwhile must not subscribe
+            // again (a wake-up it misses in that instant is caught by the backstop).
+            subscribing = true
             let signals = await notifier.subscribe()
+            subscribing = false
             listener = Task { [weak self] in
                 for await signal in signals {
                     guard case .jobsAvailable(let queue) = signal else { continue }
@@ -54,6 +59,7 @@ actor ClaimWaiters {
                     await self?.wakeOldest()
                 }
             }
+            if tickets.isEmpty { stopListening() }
         }
         return ticket
     }
@@ -87,12 +93,14 @@ actor ClaimWaiters {
         signalled.remove(ticket.id)
         order[ticket.queue]?.removeAll { $0 == ticket.id }
         if order[ticket.queue]?.isEmpty == true { order.removeValue(forKey: ticket.queue) }
-        if tickets.isEmpty {
-            listener?.cancel()
-            backstop?.cancel()
-            listener = nil
-            backstop = nil
-        }
+        if tickets.isEmpty { stopListening() }
+    }
+
+    private func stopListening() {
+        listener?.cancel()
+        backstop?.cancel()
+        listener = nil
+        backstop = nil
     }
 
     /// Wakes every claim waiting on `queue` here: jobs may be due.
