@@ -129,6 +129,13 @@ public final class PostgresJobStore: StoreDriver, Service {
         try await fetchJob(id: id, on: client)
     }
 
+    public func jobs(ids: [String]) async throws -> [Job] {
+        guard !ids.isEmpty else { return [] }
+        return try await client.rows(
+            "SELECT \(unescaped: PostgresJobRow.columns) FROM conveyor_jobs WHERE id = ANY(\(ids)::text[])", logger: logger
+        ).map(PostgresJobRow.job)
+    }
+
     public func listJobs(_ query: JobQuery) async throws -> JobPage {
         var clauses: [String] = []
         var binds = PostgresBindings()

@@ -110,6 +110,17 @@ public final class SQLiteJobStore: StoreDriver {
         }
     }
 
+    public func jobs(ids: [String]) async throws -> [Job] {
+        guard !ids.isEmpty else { return [] }
+        let list = try SQLiteRow.json(ids)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT \(SQLiteRow.jobColumns) FROM jobs WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [list]
+            ).map(SQLiteRow.job)
+        }
+    }
+
     public func listJobs(_ query: JobQuery) async throws -> JobPage {
         var clauses: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []

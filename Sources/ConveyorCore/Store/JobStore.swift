@@ -19,6 +19,10 @@ public protocol JobStore: Sendable {
 
     func job(id: String) async throws -> Job?
 
+    /// The jobs with these ids, in no particular order; ids with no job are left out.
+    /// One read for a batch (the jobs a remote worker claimed or reports on).
+    func jobs(ids: [String]) async throws -> [Job]
+
     func listJobs(_ query: JobQuery) async throws -> JobPage
 
     /// Cancels a waiting job at once, or flags a running one for its worker to stop.

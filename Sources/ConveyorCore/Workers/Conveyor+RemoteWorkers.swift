@@ -156,13 +156,14 @@ extension Conveyor {
                 queue: queue, limit: limit, owner: worker.leaseOwner, leaseUntil: until, now: now)
             if !claimed.isEmpty {
                 await notifier.notify([.eventsAppended])
-                var jobs: [RemoteJob] = []
-                for claim in claimed {
-                    guard let job = try await backend.jobs.job(id: claim.id) else { continue }
-                    let lease = RemoteJob.Lease(token: LeaseToken(lease: claim.lease, worker: worker).text, expiresAt: until)
-                    jobs.append(RemoteJob(job, lease: lease))
+                let read = try await backend.jobs.jobs(ids: claimed.map(\.id))
+                let byID = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                // In claim order: priority first, then the oldest.
+                return claimed.compactMap { claim in
+                    byID[claim.id].map { job in
+                        RemoteJob(job, lease: .init(token: LeaseToken(lease: claim.lease, worker: worker).text, expiresAt: until))
+                    }
                 }
-                return jobs
             }
             guard let ticket, ContinuousClock.now < deadline, !Task.isCancelled else { return [] }
             await claimWaiters.wait(ticket, until: deadline)
@@ -216,6 +217,8 @@ extension Conveyor {
         var results: [WorkerOutcomeResult?] = Array(repeating: nil, count: requests.count)
         var pending: [(index: Int, outcome: JobOutcome, queue: String)] = []
         var workers: [String: RemoteWorker?] = [:]
+        let jobs = try await backend.jobs.jobs(ids: requests.compactMap(\.jobID))
+        let jobsByID = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (index, request) in requests.enumerated() {
             let jobID = request.jobID ?? ""
             func answer(_ status: WorkerOutcomeResult.Status, _ detail: String) {
@@ -241,7 +244,7 @@ extension Conveyor {
                 answer(.conflict, "the lease token was not issued by a worker of this tenant")
                 continue
             }
-            guard let job = try await backend.jobs.job(id: jobID), caller?.canAccess(tenant: job.tenant) ?? true else {
+            guard let job = jobsByID[jobID], caller?.canAccess(tenant: job.tenant) ?? true else {
                 answer(.notFound, "no job \(jobID)")
                 continue
             }

@@ -26,6 +26,16 @@ struct JobStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aBatchReadReturnsTheJobsThatExist(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let jobs = try await store.insertJobs([.test(at: t0), .test(at: t0), .test(at: t0)]).map(\.job)
+        let read = try await store.jobs(ids: [jobs[2].id, "missing", jobs[0].id])
+        #expect(Set(read.map(\.id)) == [jobs[0].id, jobs[2].id])
+        #expect(read.first { $0.id == jobs[0].id } == jobs[0])
+        #expect(try await store.jobs(ids: []).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func idempotencyKeyReturnsTheFirstJob(kind: StoreKind) async throws {
         let store = try await kind.make()
         let first = try await store.insertJobs([.test(at: t0, idempotencyKey: "k1")])[0]
