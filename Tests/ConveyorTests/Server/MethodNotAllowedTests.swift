@@ -4,10 +4,10 @@ import Testing
 
 extension ServerTests {
     /// Every method the document leaves out of a known path is a 405 naming the allowed
-    /// ones, OPTIONS and TRACE included (they answered 404 "no endpoint matches", which
+    /// ones, OPTIONS, TRACE and QUERY included (they answered 404 "no endpoint matches", which
     /// sends a client looking for a typo in the path).
     @Suite struct MethodNotAllowedTests {
-        @Test(arguments: [HTTPRequest.Method.options, .trace])
+        @Test(arguments: [HTTPRequest.Method.options, .trace, HTTPRequest.Method("QUERY")!])
         func unlistedMethodsOfAKnownPathAre405(method: HTTPRequest.Method) async throws {
             try await ServerHarness().run { client in
                 let health = try await client.send(method, "/healthz")
