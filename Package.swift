@@ -87,8 +87,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            plugins: ["EmbedOpenAPI"]
         ),
+        // Compiles openapi/conveyor.json into ConveyorServer (GET /openapi.json), so the
+        // repository keeps one copy of the contract and a lone binary still serves it.
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["openapi-embed"]),
+        .executableTarget(name: "openapi-embed"),
         // A typed Swift client over the same DTOs the server uses.
         .target(
             name: "ConveyorClient",

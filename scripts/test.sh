@@ -3,7 +3,8 @@
 # suite against SQLite and a throwaway PostgreSQL cluster), then the crash (jobs and
 # workflows), multi-node and cross-process key-cap tests against the real `conveyor` binary,
 # the runnable example (Examples/EmbeddedServer) as a user would run it, the bench smoke
-# test, the refusal of bad worker options, and remote workers killed mid-job.
+# test, the refusal of bad worker options, remote workers killed mid-job, and the OpenAPI
+# contract against a live server.
 # Usage: scripts/test.sh [swift test filter]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,5 @@ scripts/with-postgres.sh bash -c '
   python3 Tests/process/bench_smoke_test.py
   python3 Tests/process/cli_options_test.py
   python3 Tests/process/remote_worker_test.py
+  python3 Tests/process/openapi_test.py
 '

@@ -79,6 +79,7 @@ func buildRoutes(
         TenantRoutes(conveyor: conveyor).register(in: &routes)
         APIKeyRoutes(conveyor: conveyor).register(in: &routes)
         WhoAmIRoute().register(in: &routes)
+        OpenAPIRoute().register(in: &routes)
         EventRoutes(conveyor: conveyor).register(in: &routes)
         PublishEventRoute(conveyor: conveyor).register(in: &routes)
         TopicSchemaRoutes(conveyor: conveyor).register(in: &routes)

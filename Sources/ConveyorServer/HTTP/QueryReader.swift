@@ -4,7 +4,7 @@ import Hummingbird
 /// Reads a query string and collects every problem, so one 422 names them all.
 ///
 /// Unknown parameters are refused, as unknown body fields are, so a typo such as
-/// `status=failed` does not silently widen a filter. An empty value (`?queue=`) means no
+/// `status=failed` does not silently widen a filter; so are repeated ones. An empty value (`?queue=`) means no
 /// filter, as it does in most HTML forms.
 struct QueryReader {
     static let limitRange = 1...1000
@@ -14,8 +14,17 @@ struct QueryReader {
 
     init(_ parameters: Parameters, allowed: [String]) {
         self.parameters = parameters
-        for (name, _) in parameters where !allowed.contains(String(name)) {
-            failures.append(ValidationFailure(String(name), "unknown query parameter; allowed: \(allowed.joined(separator: ", "))"))
+        // A repeated parameter (`?tenant=a&tenant=b`) is refused too: only the first was
+        // read, so the filter silently ignored the rest (found by schemathesis).
+        var seen: Set<String> = []
+        var repeated: Set<String> = []
+        for (name, _) in parameters {
+            let name = String(name)
+            if !allowed.contains(name) {
+                failures.append(ValidationFailure(name, "unknown query parameter; allowed: \(allowed.joined(separator: ", "))"))
+            } else if !seen.insert(name).inserted, repeated.insert(name).inserted {
+                failures.append(ValidationFailure(name, "given more than once; give it once"))
+            }
         }
     }
 

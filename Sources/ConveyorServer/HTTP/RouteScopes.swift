@@ -3,7 +3,7 @@ import Hummingbird
 
 /// What a route requires of its caller.
 enum RouteAccess: Hashable, Sendable, CustomStringConvertible {
-    /// No credential: the health and metrics probes.
+    /// No credential: the health and metrics probes and the OpenAPI document.
     case `public`
     /// No credential: the request's signature, checked by the handler against the
     /// inbound source's secret, is its authentication (`POST /v1/inbound/{source}`).
@@ -146,6 +146,8 @@ enum RouteScopes {
         (RouteKey(.get, "/healthz"), .public),
         (RouteKey(.get, "/readyz"), .public),
         (RouteKey(.get, "/metrics"), .public),
+        // The API's contract (openapi/conveyor.json): no secret, and read before a credential is.
+        (RouteKey(.get, "/openapi.json"), .public),
     ]
 
     static let table: [RouteKey: RouteAccess] = Dictionary(uniqueKeysWithValues: entries.map { ($0.route, $0.access) })

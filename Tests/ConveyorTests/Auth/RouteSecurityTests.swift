@@ -112,6 +112,7 @@ extension AuthTests {
             RouteKey(.get, "/healthz"): Fixture(path: "/healthz"),
             RouteKey(.get, "/readyz"): Fixture(path: "/readyz"),
             RouteKey(.get, "/metrics"): Fixture(path: "/metrics"),
+            RouteKey(.get, "/openapi.json"): Fixture(path: "/openapi.json"),
         ]
 
         /// A harness with the owner's job and key in place.
