@@ -8,6 +8,7 @@ struct ConveyorCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, EnqueueCommand.self, JobsCommand.self, WorkflowsCommand.self,
             BenchCommand.self, AdminCommand.self, SchedulesCommand.self, QueuesCommand.self, CircuitsCommand.self,
+            WorkersCommand.self,
         ]
     )
 }
