@@ -84,9 +84,13 @@ extension Conveyor {
         WorkerInfo(try await requireWorker(id, as: caller), now: clock.now())
     }
 
-    /// Tells the worker to stop claiming; it learns so at its next heartbeat or claim.
+    /// Tells the worker to stop claiming; it learns so at its next heartbeat or claim. A
+    /// stopped worker has left: quieting it would bring it back to the registry as quiet.
     public func quietWorker(id: String, as caller: Caller? = nil) async throws -> WorkerInfo {
-        try await setWorkerState(id, .quiet, as: caller)
+        guard try await requireWorker(id, as: caller).state != .stopped else {
+            throw ConveyorError(.conflict, "Worker \(id) is stopped: it claims nothing already, and quieting it would not bring it back.")
+        }
+        return try await setWorkerState(id, .quiet, as: caller)
     }
 
     /// Deregisters: the worker has drained and is leaving.

@@ -110,11 +110,13 @@ struct AuthHarness: Sendable {
         ])[0].job
     }
 
-    /// Everything a request could have written: jobs, tenants and keys.
+    /// Everything a request could have written: jobs, tenants, keys, remote workers and
+    /// declared job types.
     func snapshot() async throws -> StoreSnapshot {
         StoreSnapshot(
             jobs: try await store.listJobs(JobQuery(limit: 1000)).jobs, tenants: try await credentials.listTenants(),
-            keys: try await credentials.listAPIKeys(tenant: nil, prefix: nil))
+            keys: try await credentials.listAPIKeys(tenant: nil, prefix: nil), workers: try await store.listWorkers(tenant: nil),
+            jobTypes: try await store.allJobTypes())
     }
 }
 
@@ -122,6 +124,8 @@ struct StoreSnapshot: Equatable {
     var jobs: [Job]
     var tenants: [Tenant]
     var keys: [APIKey]
+    var workers: [RemoteWorker]
+    var jobTypes: [DeclaredJobType]
 }
 
 extension TestClientProtocol {

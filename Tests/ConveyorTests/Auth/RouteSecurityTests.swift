@@ -27,8 +27,13 @@ extension AuthTests {
         /// `default`, so another tenant's caller is forbidden even with the scope.
         static let queueOperatorRoutes = [
             RouteKey(.patch, "/v1/queues/{name}"), RouteKey(.post, "/v1/queues/{name}/pause"),
-            RouteKey(.post, "/v1/queues/{name}/resume"),
+            RouteKey(.post, "/v1/queues/{name}/resume"), RouteKey(.post, "/v1/workers"), RouteKey(.put, "/v1/job-types/{type}"),
+            RouteKey(.delete, "/v1/job-types/{type}"),
         ]
+        /// A remote worker's outcome names its attempt by lease token. The owner's token,
+        /// sent by another tenant, is refused as not issued to that tenant (409): holding
+        /// the token, the caller already knows the job, so this reveals nothing more.
+        static let leaseRoutes = WorkerOutcomeRequest.Kind.allCases.map { RouteKey(.post, "/v1/jobs/{id}/\($0.rawValue)") }
 
         /// How to call each route. `{job}` and `{key}` are replaced by the owner's job and key.
         struct Fixture {
@@ -45,6 +50,25 @@ extension AuthTests {
             RouteKey(.post, "/v1/jobs/{id}/actions"): Fixture(
                 path: "/v1/jobs/{job}/actions", body: #"{"type":"edit_metadata","payload":{"touched":true}}"#),
             RouteKey(.get, "/v1/config/job-options"): Fixture(path: "/v1/config/job-options"),
+            // Remote workers: `{worker}` is the owner's, holding `{remotejob}` under `{lease}`.
+            RouteKey(.post, "/v1/workers"): Fixture(path: "/v1/workers", body: #"{"name":"w","queues":{"remote":1}}"#),
+            RouteKey(.get, "/v1/workers"): Fixture(path: "/v1/workers"),
+            RouteKey(.get, "/v1/workers/{id}"): Fixture(path: "/v1/workers/{worker}"),
+            RouteKey(.delete, "/v1/workers/{id}"): Fixture(path: "/v1/workers/{worker}"),
+            RouteKey(.post, "/v1/workers/{id}/quiet"): Fixture(path: "/v1/workers/{worker}/quiet"),
+            RouteKey(.post, "/v1/workers/{id}/claim"): Fixture(
+                path: "/v1/workers/{worker}/claim", body: #"{"queue":"remote","wait_seconds":0}"#),
+            RouteKey(.post, "/v1/workers/{id}/heartbeat"): Fixture(path: "/v1/workers/{worker}/heartbeat", body: #"{"jobs":["{lease}"]}"#),
+            RouteKey(.post, "/v1/workers/{id}/outcomes"): Fixture(
+                path: "/v1/workers/{worker}/outcomes",
+                body: #"{"outcomes":[{"job_id":"{remotejob}","lease":"{lease}","outcome":"complete"}]}"#),
+            RouteKey(.post, "/v1/jobs/{id}/complete"): Fixture(path: "/v1/jobs/{remotejob}/complete", body: #"{"lease":"{lease}"}"#),
+            RouteKey(.post, "/v1/jobs/{id}/fail"): Fixture(
+                path: "/v1/jobs/{remotejob}/fail", body: #"{"lease":"{lease}","error":{"message":"x"}}"#),
+            RouteKey(.post, "/v1/jobs/{id}/snooze"): Fixture(path: "/v1/jobs/{remotejob}/snooze", body: #"{"lease":"{lease}","seconds":60}"#),
+            RouteKey(.put, "/v1/job-types/{type}"): Fixture(path: "/v1/job-types/generate", body: #"{"queue":"remote"}"#),
+            RouteKey(.get, "/v1/job-types"): Fixture(path: "/v1/job-types"),
+            RouteKey(.delete, "/v1/job-types/{type}"): Fixture(path: "/v1/job-types/\(victimJobType)"),
             RouteKey(.post, "/v1/workflows"): Fixture(
                 path: "/v1/workflows",
                 body: #"{"name":"wf","tenant":"globex","steps":[{"key":"a","type":"echo","payload":{"text":"hi"}}]}"#),
@@ -129,6 +153,8 @@ extension AuthTests {
             let delivery: String
             /// The owner's cron schedule.
             let schedule: String
+            /// The owner's remote worker, and the job it holds.
+            let remote: RemoteFixture
 
             init() async throws {
                 harness = try await AuthHarness()
@@ -154,6 +180,7 @@ extension AuthTests {
                         name: "fixture", scheme: .hmacSHA256, secret: RouteSecurityTests.inboundSecret, tenant: RouteSecurityTests.owner,
                         signatureHeader: "x-signature"))
                 try await openCircuit(harness.store, key: RouteSecurityTests.victimCircuit, tenant: RouteSecurityTests.owner)
+                remote = try await Self.seedRemoteWorker(harness, tenant: RouteSecurityTests.owner)
                 _ = try await harness.conveyor.putSecret(
                     name: "victim-secret", value: "victim-secret-marker",
                     as: Caller(credential: .development, tenant: RouteSecurityTests.owner, scopes: [.secretsManage]))
@@ -181,7 +208,7 @@ extension AuthTests {
                     .replacingOccurrences(of: "{webhook}", with: webhook)
                     .replacingOccurrences(of: "{delivery}", with: delivery)
                     .replacingOccurrences(of: "{schedule}", with: schedule)
-                return (path, fixture.body)
+                return (remote.fill(path), fixture.body.map(remote.fill))
             }
         }
 
@@ -225,8 +252,11 @@ extension AuthTests {
                 let missingSchedule = try await client.send(.get, "/v1/schedules/\(absentID)", bearer: cases[5].token)
                 let missingCircuit = try await client.send(.post, "/v1/circuits/\(absentID)/reset", bearer: cases[5].token)
                 let missingSecret = try await client.send(.delete, "/v1/secrets/\(absentID)", bearer: cases[5].token)
+                let missingWorker = try await client.send(.get, "/v1/workers/\(absentID)", bearer: cases[5].token)
                 let missing =
-                    route.path.hasPrefix("/v1/secrets")
+                    route.path.hasPrefix("/v1/workers")
+                    ? missingWorker
+                    : route.path.hasPrefix("/v1/secrets")
                     ? missingSecret
                     :
                     route.path.hasPrefix("/v1/circuits")
@@ -272,6 +302,7 @@ extension AuthTests {
                                 .replacingOccurrences(of: world.schedule, with: "ID")
                                 .replacingOccurrences(of: Self.victimCircuit, with: "ID")
                                 .replacingOccurrences(of: "victim-secret", with: "ID")
+                                .replacingOccurrences(of: world.remote.worker, with: "ID")
                                 == absent.detail.replacingOccurrences(of: absentID, with: "ID"))
                     }
                 }
@@ -317,6 +348,7 @@ extension AuthTests {
             // Secrets are the caller's own tenant's: the owner's name is free to create, and absent to delete.
             if route == RouteKey(.put, "/v1/secrets/{name}") { return .created }
             if route == RouteKey(.delete, "/v1/secrets/{name}") { return .notFound }
+            if leaseRoutes.contains(route) { return .conflict }
             if route.path.contains("{id}") || route == RouteKey(.post, "/v1/circuits/{key}/reset") { return .notFound }
             if queueOperatorRoutes.contains(route) { return .forbidden }
             // Submitting and listing workflows name the owner's tenant.
