@@ -301,7 +301,10 @@ extension Conveyor {
         case .applied: return result
         case .notFound: throw ConveyorError.notFound(job: id)
         case .conflict: throw ConveyorError(.conflict, "Job \(id): \(result.detail ?? "the lease is not held")")
-        case .invalid: throw ConveyorError.invalid([ValidationFailure("lease", result.detail ?? "not this job's lease token")])
+        case .invalid:
+            // The batch's detail names the field first ("lease: …"); the failure names it once.
+            let detail = result.detail.map { $0.hasPrefix("lease: ") ? String($0.dropFirst(7)) : $0 }
+            throw ConveyorError.invalid([ValidationFailure("lease", detail ?? "not this job's lease token")])
         }
     }
 

@@ -68,10 +68,7 @@ public struct APIKeySecret: Sendable, CustomStringConvertible {
     }
 
     static func base64URL(_ data: Data) -> String {
-        var text = data.base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while text.hasSuffix("=") { text.removeLast() }
-        return text
+        data.base64URLEncodedString()
     }
 
     private static func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -158,8 +158,6 @@ public final class JWTVerifier: Sendable {
     }
 
     static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
+        Data(base64URLEncoded: String(text))
     }
 }

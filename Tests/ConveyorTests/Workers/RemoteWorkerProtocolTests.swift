@@ -168,6 +168,7 @@ import Testing
             await expectStatus(422) { try await client.complete(job: b.id, lease: leaseA) }
             let problem = await expectStatus(422) { try await client.complete(job: a.id, lease: "nonsense") }
             #expect(problem?.errors?.first?.field == "lease")
+            #expect(problem?.errors?.first?.message.hasPrefix("not this job's lease token") == true, "the field is named once")
             let results = try await client.reportOutcomes(
                 worker: other.id, [WorkerOutcomeRequest(jobID: a.id, outcome: .complete, lease: leaseA)])
             #expect(results.map(\.status) == [.conflict], "a lease of another worker, in a batch")
