@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "outbound": "\(devMode ? "http jobs and webhooks may call loopback (dev mode)" : "public addresses and --http-allow-host/--webhook-allow-host only")",
                 "probes": "\(internalPort.map { "http://\(host):\($0)" } ?? "main port")",
             ])
-        try await app.runService()
+        try await BoundedShutdown.run([app], grace: queues.map(\.gracePeriod).max() ?? .seconds(25), logger: runtime.logger)
     }
 
     private func parsePort(_ text: String) throws -> Int {

@@ -31,10 +31,6 @@ struct WorkerCommand: AsyncParsableCommand {
         let webhookSettings = try webhookOptions.settings(devMode: false)
         let webhooks: [any Service] = webhookOptions.enabled ? [runtime.webhookService(settings: webhookSettings)] : []
         let services = runtime.backend.services + [OutboundClientService(client: outbound), runtime.engine(queues: queues, settings: queueSettings), triggers] + webhooks
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: runtime.logger))
-        try await group.run()
+        try await BoundedShutdown.run(services, grace: queues.map(\.gracePeriod).max() ?? .seconds(25), logger: runtime.logger)
     }
 }
